@@ -1,0 +1,60 @@
+// What a module may ask of the Stack, and the upward hand-offs, declared here and defined by the assembly
+// (stack/assembly/stack.cpp), the one file that knows every module.
+//
+// Dependencies point down: a module never includes the assembly or a module above it. Received packets go
+// up through deliver_*(), which the assembly routes to the enabled module with `if constexpr`.
+#pragma once
+#include "core/buffer.hpp"
+#include "core/timer.hpp"
+#include "core/types.hpp"
+#include <cstdint>
+
+namespace pico {
+
+class Stack;
+class Platform;
+class Device;
+
+// Where a received packet came from, filled in layer by layer on its way up.
+struct RxMeta {
+    IfIndex ifindex = no_interface;
+    // Link layer (Ethernet)
+    MacAddr src_mac{};
+    bool link_broadcast = false;
+    bool link_multicast = false;
+    // Network layer (IPv4), set by ipv4::input before it hands the payload up
+    Ipv4Addr src{};
+    Ipv4Addr dst{};
+    std::uint8_t ttl = 0;
+    std::uint8_t tos = 0;
+    bool ip_broadcast = false; // limited or directed broadcast
+    bool ip_multicast = false;
+    bool non_first_fragment = false;
+    // Where the IP header starts in the frame and how long it is, so ICMP can quote it
+    // (PacketBuf::at_offset).
+    std::uint16_t l3_offset = 0;
+    std::uint16_t l3_header_len = 0;
+};
+
+// Services of the stack, for modules.
+Platform& platform(Stack& stack);
+TimeMs now(Stack& stack);
+FramePoolBase& frames(Stack& stack);
+TimerQueueBase& timers(Stack& stack);
+// The device attached at ifindex, or nullptr.
+Device* device(Stack& stack, IfIndex ifindex);
+// Hands a finished frame to the device (capture tap, counters). False if there is no such device or it
+// refused.
+bool transmit(Stack& stack, IfIndex ifindex, PacketBuf&& frame);
+
+// Upward hand-offs.
+// A frame's payload by EtherType (after ethernet::input has pulled the Ethernet header).
+void deliver_l3(Stack& stack, std::uint16_t ethertype, PacketBuf&& packet, const RxMeta& meta);
+// An IPv4 datagram's payload by protocol number (after ipv4::input has pulled the IP header).
+void deliver_ipv4_payload(Stack& stack, std::uint8_t protocol, PacketBuf&& payload, const RxMeta& meta);
+// Is `address` one of ours on `ifindex` (ARP asks the network layer without including it)?
+bool is_local_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr address);
+// Reports an ICMP error about a datagram we sent to the transport that sent it (RFC 1122 3.2.2.1).
+void deliver_icmp4_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram);
+
+} // namespace pico

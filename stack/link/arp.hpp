@@ -1,0 +1,66 @@
+// ARP (RFC 826, RFC 1122 2.3.2) with RFC 5227 address conflict detection.
+//
+// A bounded cache with expiry; resolution retransmits a request a limited number of times and queues one
+// datagram per unresolved address (the latest one, RFC 1122 2.3.2.2); replies to requests for our addresses;
+// a gratuitous ARP announcement when an address is added; the RFC 826 merge rule (an unsolicited packet only
+// updates an entry that exists, it never creates one unless it is a request for us).
+#pragma once
+#include "core/config.hpp"
+#include "core/drop.hpp"
+#include "core/handoff.hpp"
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace pico::arp {
+
+// Timing (milliseconds). RFC 1122 2.3.2.1 asks for a timeout on entries; 60 s like most hosts.
+inline constexpr TimeMs entry_lifetime_ms = 60'000;
+inline constexpr TimeMs request_interval_ms = 1'000;
+inline constexpr std::uint8_t request_attempts = 3;
+// RFC 5227 section 2.4 (b): at most one defensive announcement per DEFEND_INTERVAL.
+inline constexpr TimeMs defend_interval_ms = 10'000;
+
+enum class EntryState : std::uint8_t { Free, Incomplete, Reachable };
+
+struct Entry {
+    EntryState state = EntryState::Free;
+    IfIndex ifindex = no_interface;
+    Ipv4Addr ip{};
+    MacAddr mac{};
+    TimeMs expires = 0;      // Reachable: when the entry ages out
+    TimeMs next_request = 0; // Incomplete: when to send the next request
+    std::uint8_t attempts = 0;
+    std::optional<PacketBuf> pending; // one queued datagram (the most recent)
+};
+
+// Called when another host claims one of our addresses (RFC 5227 section 2.4).
+using ConflictFn = void (*)(void* context, IfIndex ifindex, Ipv4Addr address, MacAddr other);
+
+struct State {
+    ModuleCounters counters;
+    std::array<Entry, config::arp_entries> entries{};
+    ConflictFn on_conflict = nullptr;
+    void* conflict_context = nullptr;
+    std::uint32_t conflicts = 0;
+    TimeMs last_defend = 0;
+    bool defended_once = false;
+};
+
+State& state(Stack& stack);
+
+// Input hook: an ARP packet (Ethernet header already pulled).
+void input(Stack& stack, PacketBuf&& packet, const RxMeta& meta);
+// Sends an IPv4 datagram to next_hop on ifindex, resolving its MAC first if needed. False if dropped
+// (counted).
+bool send_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr next_hop, PacketBuf&& datagram);
+// Gratuitous ARP announcement for an address just added (RFC 5227 section 2.3).
+void announce(Stack& stack, IfIndex ifindex, Ipv4Addr address);
+// Retransmits requests, ages entries out; called from Stack::poll.
+void tick(Stack& stack, TimeMs now);
+void set_conflict_handler(Stack& stack, ConflictFn fn, void* context);
+std::optional<MacAddr> lookup(Stack& stack, IfIndex ifindex, Ipv4Addr address);
+// Removes every entry of an interface (device detached, address removed).
+void flush(Stack& stack, IfIndex ifindex);
+
+} // namespace pico::arp

@@ -1,0 +1,1 @@
+// STUB: pcap writer

@@ -1,0 +1,82 @@
+// IPv4 host (RFC 791, RFC 1122 3.2.1): input checks in order, each with its drop reason; several addresses
+// per device; a routing table with longest-prefix match and a default gateway; limited and directed
+// broadcast.
+#pragma once
+#include "core/config.hpp"
+#include "core/drop.hpp"
+#include "core/handoff.hpp"
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace pico::ipv4 {
+
+inline constexpr std::uint8_t proto_icmp = 1;
+inline constexpr std::uint8_t proto_igmp = 2;
+inline constexpr std::uint8_t proto_tcp = 6;
+inline constexpr std::uint8_t proto_udp = 17;
+inline constexpr std::uint8_t default_ttl = 64;
+
+struct Address {
+    Ipv4Addr address{};
+    std::uint8_t prefix_len = 0;
+    bool used = false;
+};
+
+struct Route {
+    Ipv4Addr prefix{};
+    std::uint8_t prefix_len = 0;
+    Ipv4Addr gateway{}; // 0.0.0.0: on-link
+    IfIndex ifindex = no_interface;
+    bool used = false;
+};
+
+struct State {
+    ModuleCounters counters;
+    std::array<std::array<Address, config::ipv4_addrs_per_device>, config::max_devices> addresses{};
+    std::array<Route, config::ipv4_routes> routes{};
+    std::uint16_t next_id = 0; // Identification field of datagrams we originate
+    std::uint8_t ttl = default_ttl;
+};
+
+State& state(Stack& stack);
+
+// Input hook: an IPv4 datagram (link header already pulled; may carry link padding after total length).
+void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta);
+
+// Configuration. add_address also announces the address by gratuitous ARP when ARP is built in.
+bool add_address(Stack& stack, IfIndex ifindex, Ipv4Addr address, std::uint8_t prefix_len);
+bool remove_address(Stack& stack, IfIndex ifindex, Ipv4Addr address);
+// A route to prefix/len via gateway (0.0.0.0 for on-link). ifindex no_interface: the device whose connected
+// prefix holds the gateway. False if the table is full or the gateway is not reachable on any device.
+bool add_route(Stack& stack, Ipv4Addr prefix, std::uint8_t prefix_len, Ipv4Addr gateway,
+               IfIndex ifindex = no_interface);
+bool remove_route(Stack& stack, Ipv4Addr prefix, std::uint8_t prefix_len);
+
+struct RouteResult {
+    IfIndex ifindex = no_interface;
+    Ipv4Addr next_hop{};
+    Ipv4Addr source{}; // our address on that device, preferring one in the destination's prefix
+};
+// Longest-prefix match over connected prefixes and the routing table.
+std::optional<RouteResult> route(Stack& stack, Ipv4Addr destination);
+
+bool is_local(Stack& stack, IfIndex ifindex, Ipv4Addr address); // one of our unicast addresses on ifindex
+bool is_local_any(Stack& stack, Ipv4Addr address);              // ... on any device
+bool is_broadcast(Stack& stack, IfIndex ifindex,
+                  Ipv4Addr address); // limited or directed broadcast on ifindex
+
+struct SendParams {
+    Ipv4Addr source{}; // 0.0.0.0: chosen by the route
+    Ipv4Addr destination{};
+    std::uint8_t protocol = 0;
+    std::uint8_t ttl = 0; // 0: the stack's default
+    std::uint8_t tos = 0;
+    IfIndex ifindex = no_interface; // required for limited broadcast; otherwise chosen by the route
+    bool dont_fragment = false;
+};
+// Prepends the IPv4 header to payload and sends it (route, ARP, device). False if dropped (counted with its
+// reason: NoRoute, TooBig, PoolExhausted, ...).
+bool send(Stack& stack, const SendParams& params, PacketBuf&& payload);
+
+} // namespace pico::ipv4

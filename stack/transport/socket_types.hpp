@@ -1,0 +1,48 @@
+// Types shared by the transports and the socket facade.
+#pragma once
+#include "core/types.hpp"
+#include <cstdint>
+
+namespace pico {
+
+using SocketHandle = std::int16_t; // negative: no socket
+
+enum class SocketError : std::int8_t {
+    Ok = 0,
+    Invalid,             // bad handle or argument
+    Exhausted,           // no free socket in the pool
+    AddressInUse,        // port already bound
+    AddressNotAvailable, // not one of our addresses
+    NotBound,
+    NotConnected,
+    NoRoute,
+    TooBig,     // datagram larger than the path allows
+    WouldBlock, // nothing to read / no buffer now
+    QueueFull,
+    Unreachable, // an ICMP error reported the peer unreachable
+    Closed,
+};
+
+const char* socket_error_name(SocketError error);
+
+// Events delivered to a socket's callback. Readable and Writable are level-like: Readable is raised when a
+// datagram arrives (once per datagram), Writable once after open and again when sending becomes possible.
+enum class SocketEvent : std::uint8_t {
+    Readable = 1,
+    Writable = 2,
+    Connected = 4,
+    PeerClosed = 8,
+    Closed = 16,
+    Error = 32,
+};
+
+using SocketCallback = void (*)(void* context, SocketHandle socket, SocketEvent event, SocketError error);
+
+enum class SocketOption : std::uint8_t {
+    Ttl,       // unicast TTL, 1..255
+    Tos,       // IPv4 type of service byte
+    Broadcast, // 0/1: may send to broadcast addresses (SO_BROADCAST)
+    RxQueue,   // read-only: datagrams waiting
+};
+
+} // namespace pico
