@@ -86,6 +86,7 @@ class PacketBuf {
     PacketBuf(PacketBuf&& other) noexcept
         : pool_(other.pool_), index_(other.index_), begin_(other.begin_), end_(other.end_) {
         other.pool_ = nullptr;
+        other.begin_ = other.end_ = 0; // a moved-from buffer is empty, not a view into a frame it gave away
     }
     PacketBuf& operator=(PacketBuf&& other) noexcept {
         if (this != &other) {
@@ -95,6 +96,7 @@ class PacketBuf {
             begin_ = other.begin_;
             end_ = other.end_;
             other.pool_ = nullptr;
+            other.begin_ = other.end_ = 0;
         }
         return *this;
     }

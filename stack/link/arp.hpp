@@ -32,13 +32,14 @@ struct Entry {
     TimeMs next_request = 0; // Incomplete: when to send the next request
     std::uint8_t attempts = 0;
     std::optional<PacketBuf> pending; // one queued datagram (the most recent)
+    Ipv4Addr request_source{};        // Incomplete: sender IP of our requests (the pending datagram's source)
 };
 
 // Called when another host claims one of our addresses (RFC 5227 section 2.4).
 using ConflictFn = void (*)(void* context, IfIndex ifindex, Ipv4Addr address, MacAddr other);
 
 struct State {
-    ModuleCounters counters;
+    ModuleCounters counters; // tx: ARP packets sent (requests, replies, announcements), not datagrams
     std::array<Entry, config::arp_entries> entries{};
     ConflictFn on_conflict = nullptr;
     void* conflict_context = nullptr;

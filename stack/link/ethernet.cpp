@@ -2,27 +2,28 @@
 #include "link/ethernet.hpp"
 #include "core/bytes.hpp"
 #include "link/device.hpp"
+#include "wire/ethernet.hpp"
 
 namespace pico::ethernet {
 
 namespace {
-constexpr std::size_t header_len = 14;
+using wire::ethernet::header_len;
 // Frames carrying an 802.3 length instead of an EtherType have a value <= 1500 here (RFC 894 vs IEEE 802.3).
-constexpr std::uint16_t min_ethertype = 0x0600;
+using wire::ethernet::min_ethertype;
 constexpr std::size_t min_frame_without_fcs = 60;
 } // namespace
 
 void input(Stack& stack, PacketBuf&& frame, const RxMeta& meta_in) {
     State& s = state(stack);
     ++s.counters.rx;
-    if (frame.size() < header_len) {
+    auto view = wire::ethernet::View::parse(frame.bytes());
+    if (!view) {
         s.counters.count_drop(Drop::Truncated);
         return;
     }
-    const std::uint8_t* h = frame.data();
-    MacAddr destination = MacAddr::from(h);
-    MacAddr source = MacAddr::from(h + 6);
-    std::uint16_t ethertype = load_be16(h + 12);
+    MacAddr destination = view->destination();
+    MacAddr source = view->source();
+    std::uint16_t ethertype = view->ethertype();
 
     RxMeta meta = meta_in;
     meta.src_mac = source;
@@ -66,9 +67,7 @@ bool send(Stack& stack, IfIndex ifindex, MacAddr destination, std::uint16_t ethe
         s.counters.count_drop(Drop::PoolExhausted);
         return false;
     }
-    destination.store(h);
-    dev->mac().store(h + 6);
-    store_be16(h + 12, ethertype);
+    wire::ethernet::Repr{destination, dev->mac(), ethertype}.emit({h, header_len});
     // Pad to the minimum frame size (the device adds the FCS); padding bytes are zero.
     if (payload.size() < min_frame_without_fcs) {
         std::size_t pad = min_frame_without_fcs - payload.size();

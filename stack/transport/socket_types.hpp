@@ -25,8 +25,9 @@ enum class SocketError : std::int8_t {
 
 const char* socket_error_name(SocketError error);
 
-// Events delivered to a socket's callback. Readable and Writable are level-like: Readable is raised when a
-// datagram arrives (once per datagram), Writable once after open and again when sending becomes possible.
+// Events delivered to a socket's callback. Readable is raised once per arriving datagram (UDP) or when new data
+// is buffered (TCP). Writable is raised when sending becomes possible again after it could not; UDP sends
+// never block, so UDP sockets never raise it.
 enum class SocketEvent : std::uint8_t {
     Readable = 1,
     Writable = 2,

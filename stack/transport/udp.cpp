@@ -1,38 +1,471 @@
-// STUB: replaced by the UDP implementation.
+// UDP (RFC 768, RFC 1122 4.1) and the UDP socket table.
+//
+// Input checks, in order, each with its drop reason:
+//   1. at least the 8-byte header                                   -> Truncated
+//   2. Length field >= 8 and <= the IP payload (RFC 768; bytes after Length are padding and are trimmed)
+//                                                                   -> BadLength
+//   3. checksum: zero means "not computed" and is accepted on IPv4 (RFC 768, RFC 1122 4.1.3.4); otherwise it
+//      must verify over the IPv4 pseudo-header                      -> BadChecksum
+//   4. a socket for the destination port (a connected socket only takes datagrams from its remote):
+//      - unicast: the socket bound to the destination address, else the one bound to 0.0.0.0;
+//      - broadcast: every socket bound to 0.0.0.0, to the broadcast address, or to one of our addresses on
+//        the interface it arrived on; multicast: every socket bound to 0.0.0.0 or the group. Each gets its
+//        own copy (RFC 1122 4.1.3.5 leaves the choice to the host).
+//      No socket: ICMP port unreachable for unicast (RFC 1122 4.1.3.1), nothing for broadcast/multicast (RFC
+//      1122 3.2.2)                                                  -> NoSocket
+//   5. the socket's receive queue has room                          -> QueueFull (and Socket::rx_dropped)
+//
+// Sockets and events:
+//   - open() takes a socket from the table of config::udp_sockets. When the table is full it returns
+//     -SocketError::Exhausted (a negative handle, as every failure).
+//   - Readable is raised once per datagram queued. Writable is never raised: UDP sends never block (a send
+//     either leaves at once or fails with an error code), so a UDP socket is always writable. (It cannot be
+//     raised "right after open" either: the caller has no handle yet while open runs.)
+//   - Error(Unreachable) is raised when an ICMP error quotes a datagram the socket sent (RFC 1122 4.1.3.3).
+//   - Callbacks run inside the stack (input, icmp_error) and may call any socket operation, close included.
+//
+// Binding: an (address, port) pair is bound at most once (AddressInUse); 0.0.0.0:P and 198.18.0.1:P may
+// coexist, and unicast prefers the more specific. The address must be 0.0.0.0 or one of ours
+// (AddressNotAvailable). Port 0 asks for an ephemeral port (RFC 6335 section 6) drawn from the platform's
+// random source, never one any socket has bound.
 #include "transport/udp.hpp"
+#include "link/device.hpp"
+#include "net/icmp4.hpp"
+#include "net/ipv4.hpp"
+#include "port/platform.hpp"
+#include "wire/udp.hpp"
+
 namespace pico::udp {
-void input(Stack& stack, PacketBuf&&, const RxMeta&) {
-    state(stack).counters.count_drop(Drop::NoSocket);
+
+namespace {
+
+// Random draws for an ephemeral port before falling back to a linear probe from the last draw.
+constexpr int ephemeral_random_attempts = 8;
+constexpr std::size_t ephemeral_range = std::size_t{ephemeral_last} - ephemeral_first + 1;
+constexpr std::size_t socket_count = config::udp_sockets;
+constexpr std::size_t ipv4_header_len = 20;
+
+SocketHandle failure(SocketError error) {
+    return static_cast<SocketHandle>(-static_cast<int>(error));
 }
-void icmp_error(Stack&, std::uint8_t, std::uint8_t, Bytes) {}
-SocketHandle open(Stack&, SocketCallback, void*) {
-    return -1;
+
+Socket* find(Stack& stack, SocketHandle handle) {
+    if (handle < 0 || static_cast<std::size_t>(handle) >= socket_count) return nullptr;
+    Socket& socket = state(stack).sockets[static_cast<std::size_t>(handle)];
+    return socket.open ? &socket : nullptr;
 }
-SocketError bind(Stack&, SocketHandle, Ipv4Addr, std::uint16_t) {
+
+void reset(Socket& socket) {
+    socket.rx.clear(); // the queued frames go back to their pool
+    socket.open = false;
+    socket.bound = false;
+    socket.connected = false;
+    socket.broadcast = false;
+    socket.local = Ipv4Addr{};
+    socket.local_port = 0;
+    socket.remote = Ipv4Addr{};
+    socket.remote_port = 0;
+    socket.ttl = 0;
+    socket.tos = 0;
+    socket.callback = nullptr;
+    socket.context = nullptr;
+    socket.rx_dropped = 0;
+}
+
+void raise(Socket& socket, SocketHandle handle, SocketEvent event, SocketError error) {
+    if (socket.callback != nullptr) socket.callback(socket.context, handle, event, error);
+}
+
+bool binding_conflicts(Stack& stack, Ipv4Addr address, std::uint16_t port) {
+    for (const Socket& other : state(stack).sockets)
+        if (other.open && other.bound && other.local_port == port && other.local == address) return true;
+    return false;
+}
+
+bool port_in_use(Stack& stack, std::uint16_t port) {
+    for (const Socket& other : state(stack).sockets)
+        if (other.open && other.bound && other.local_port == port) return true;
+    return false;
+}
+
+std::optional<std::uint16_t> pick_ephemeral_port(Stack& stack) {
+    std::size_t offset = 0;
+    for (int attempt = 0; attempt < ephemeral_random_attempts; ++attempt) {
+        offset = platform(stack).random_u32() % ephemeral_range;
+        auto port = static_cast<std::uint16_t>(ephemeral_first + offset);
+        if (!port_in_use(stack, port)) return port;
+    }
+    // Unlucky draws: at most socket_count ports are taken, so socket_count + 1 consecutive ports hold a free
+    // one.
+    for (std::size_t step = 1; step <= socket_count + 1; ++step) {
+        auto port = static_cast<std::uint16_t>(ephemeral_first + (offset + step) % ephemeral_range);
+        if (!port_in_use(stack, port)) return port;
+    }
+    return std::nullopt;
+}
+
+SocketError bind_socket(Stack& stack, Socket& socket, Ipv4Addr address, std::uint16_t port) {
+    if (!address.is_unspecified() && !ipv4::is_local_any(stack, address))
+        return SocketError::AddressNotAvailable;
+    if (port == 0) {
+        auto ephemeral = pick_ephemeral_port(stack);
+        if (!ephemeral) return SocketError::AddressInUse;
+        port = *ephemeral;
+    } else if (binding_conflicts(stack, address, port)) {
+        return SocketError::AddressInUse;
+    }
+    socket.local = address;
+    socket.local_port = port;
+    socket.bound = true;
+    return SocketError::Ok;
+}
+
+// Does the socket take a datagram to dst_port from src:src_port? (Its local address is checked by the
+// callers, which differ for unicast and broadcast.)
+bool port_and_peer_match(const Socket& socket, std::uint16_t dst_port, Ipv4Addr src, std::uint16_t src_port) {
+    if (!socket.open || !socket.bound || socket.local_port != dst_port) return false;
+    return !socket.connected || (socket.remote == src && socket.remote_port == src_port);
+}
+
+// The socket for a unicast datagram: bound to the destination address, else to 0.0.0.0; -1 if none.
+SocketHandle unicast_socket(Stack& stack, std::uint16_t dst_port, Ipv4Addr dst, Ipv4Addr src,
+                            std::uint16_t src_port) {
+    State& s = state(stack);
+    SocketHandle wildcard = -1;
+    for (std::size_t i = 0; i < socket_count; ++i) {
+        const Socket& socket = s.sockets[i];
+        if (!port_and_peer_match(socket, dst_port, src, src_port)) continue;
+        if (socket.local == dst) return static_cast<SocketHandle>(i);
+        if (socket.local.is_unspecified() && wildcard < 0) wildcard = static_cast<SocketHandle>(i);
+    }
+    return wildcard;
+}
+
+bool takes_group_datagram(Stack& stack, const Socket& socket, std::uint16_t dst_port, std::uint16_t src_port,
+                          const RxMeta& meta) {
+    if (!port_and_peer_match(socket, dst_port, meta.src, src_port)) return false;
+    if (socket.local.is_unspecified() || socket.local == meta.dst) return true;
+    return meta.ip_broadcast && ipv4::is_local(stack, meta.ifindex, socket.local);
+}
+
+// Queues a datagram (UDP header still in front) on one socket and raises Readable.
+void deliver(Stack& stack, SocketHandle handle, PacketBuf&& datagram, std::uint16_t src_port,
+             const RxMeta& meta) {
+    State& s = state(stack);
+    Socket& socket = s.sockets[static_cast<std::size_t>(handle)];
+    if (socket.rx.full()) {
+        ++socket.rx_dropped;
+        s.counters.count_drop(Drop::QueueFull);
+        return;
+    }
+    datagram.pull(wire::udp::header_len);
+    socket.rx.push(Datagram{std::move(datagram), meta.src, src_port, meta.dst, meta.ifindex});
+    raise(socket, handle, SocketEvent::Readable, SocketError::Ok);
+}
+
+// The interface owning a local address, for limited broadcasts from a socket bound to that address.
+IfIndex interface_of(Stack& stack, Ipv4Addr address) {
+    for (std::size_t i = 0; i < config::max_devices; ++i)
+        if (ipv4::is_local(stack, static_cast<IfIndex>(i), address)) return static_cast<IfIndex>(i);
+    return no_interface;
+}
+
+// Our first address on an interface (the source of a limited broadcast from an unbound socket).
+Ipv4Addr first_address(Stack& stack, IfIndex ifindex) {
+    if (ifindex >= config::max_devices) return Ipv4Addr{};
+    for (const ipv4::Address& a : ipv4::state(stack).addresses[ifindex])
+        if (a.used) return a.address;
+    return Ipv4Addr{};
+}
+
+// The first interface with an IPv4 address, for a limited broadcast from an unbound socket without a route.
+IfIndex first_configured_interface(Stack& stack) {
+    for (std::size_t i = 0; i < config::max_devices; ++i)
+        if (device(stack, static_cast<IfIndex>(i)) != nullptr &&
+            !first_address(stack, static_cast<IfIndex>(i)).is_unspecified())
+            return static_cast<IfIndex>(i);
+    return no_interface;
+}
+
+} // namespace
+
+void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta) {
+    State& s = state(stack);
+    ++s.counters.rx;
+    switch (wire::udp::View::check(datagram.bytes())) {
+    case wire::udp::Malformed::Truncated:
+        s.counters.count_drop(Drop::Truncated);
+        return;
+    case wire::udp::Malformed::BadLength:
+        s.counters.count_drop(Drop::BadLength);
+        return;
+    case wire::udp::Malformed::None:
+        break;
+    }
+    auto view = wire::udp::View::parse(datagram.bytes());
+    if (!view) { // cannot happen after check(); kept so the view is never used unchecked
+        s.counters.count_drop(Drop::BadLength);
+        return;
+    }
+    const std::uint16_t src_port = view->source_port();
+    const std::uint16_t dst_port = view->destination_port();
+    if (!config::skip_checksum_verify && !view->verify_checksum_ipv4(meta.src.value, meta.dst.value)) {
+        s.counters.count_drop(Drop::BadChecksum);
+        return;
+    }
+    datagram.trim(view->length()); // bytes after the UDP length are link or IP padding
+
+    if (!meta.ip_broadcast && !meta.ip_multicast) {
+        SocketHandle handle = unicast_socket(stack, dst_port, meta.dst, meta.src, src_port);
+        if (handle >= 0) {
+            deliver(stack, handle, std::move(datagram), src_port, meta);
+            return;
+        }
+        s.counters.count_drop(Drop::NoSocket);
+        // RFC 1122 4.1.3.1: port unreachable, quoting the IP header and 8 bytes (icmp4 applies the rate limit
+        // and the RFC 1122 3.2.2 suppression rules).
+        if constexpr (config::icmp4) {
+            icmp4::send_error(stack, icmp4::type_dest_unreachable, icmp4::code_port_unreachable, datagram,
+                              meta);
+        }
+        return;
+    }
+
+    // Broadcast or multicast: every matching socket. Collect them first, since a callback may open or close
+    // sockets while we deliver.
+    std::array<SocketHandle, socket_count> targets{};
+    std::size_t target_count = 0;
+    for (std::size_t i = 0; i < socket_count; ++i)
+        if (takes_group_datagram(stack, s.sockets[i], dst_port, src_port, meta))
+            targets[target_count++] = static_cast<SocketHandle>(i);
+    if (target_count == 0) {
+        s.counters.count_drop(Drop::NoSocket); // never an ICMP error about a broadcast (RFC 1122 3.2.2)
+        return;
+    }
+    for (std::size_t t = 0; t < target_count; ++t) {
+        SocketHandle handle = targets[t];
+        if (!takes_group_datagram(stack, s.sockets[static_cast<std::size_t>(handle)], dst_port, src_port,
+                                  meta)) {
+            s.counters.count_drop(Drop::NoSocket); // closed by an earlier socket's callback
+            continue;
+        }
+        if (t + 1 == target_count) { // the last one takes the received frame itself
+            deliver(stack, handle, std::move(datagram), src_port, meta);
+            break;
+        }
+        auto copy = frames(stack).allocate_copy(datagram.bytes(), 0);
+        if (!copy) {
+            s.counters.count_drop(Drop::PoolExhausted);
+            continue;
+        }
+        deliver(stack, handle, std::move(*copy), src_port, meta);
+    }
+}
+
+void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram) {
+    (void)code;
+    State& s = state(stack);
+    // RFC 6633: source quench is deprecated and silently ignored; other errors go to the application.
+    if (type == icmp4::type_source_quench) return;
+    if (quoted_ip_datagram.size() < 20) {
+        s.counters.count_drop(Drop::Truncated);
+        return;
+    }
+    std::size_t ihl = std::size_t{quoted_ip_datagram[0] & 0x0fu} * 4;
+    if (ihl < 20 || quoted_ip_datagram.size() < ihl + wire::udp::header_len) {
+        s.counters.count_drop(Drop::Truncated);
+        return;
+    }
+    const std::uint8_t* ip = quoted_ip_datagram.data();
+    Ipv4Addr our_address = Ipv4Addr::load(ip + 12);
+    Ipv4Addr their_address = Ipv4Addr::load(ip + 16);
+    std::uint16_t our_port = load_be16(ip + ihl + wire::udp::field::source_port);
+    std::uint16_t their_port = load_be16(ip + ihl + wire::udp::field::destination_port);
+    // The socket that sent it: the datagram went from our_address:our_port to their_address:their_port.
+    SocketHandle handle = unicast_socket(stack, our_port, our_address, their_address, their_port);
+    if (handle >= 0) {
+        raise(s.sockets[static_cast<std::size_t>(handle)], handle, SocketEvent::Error,
+              SocketError::Unreachable);
+        return;
+    }
+    s.counters.count_drop(Drop::NoSocket);
+}
+
+SocketHandle open(Stack& stack, SocketCallback callback, void* context) {
+    State& s = state(stack);
+    for (std::size_t i = 0; i < socket_count; ++i) {
+        Socket& socket = s.sockets[i];
+        if (socket.open) continue;
+        reset(socket);
+        socket.open = true;
+        socket.callback = callback;
+        socket.context = context;
+        return static_cast<SocketHandle>(i);
+    }
+    return failure(SocketError::Exhausted);
+}
+
+SocketError bind(Stack& stack, SocketHandle handle, Ipv4Addr address, std::uint16_t port) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr || socket->bound) return SocketError::Invalid;
+    return bind_socket(stack, *socket, address, port);
+}
+
+SocketError connect(Stack& stack, SocketHandle handle, Ipv4Addr address, std::uint16_t port) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr || port == 0 || address.is_unspecified()) return SocketError::Invalid;
+    if (!socket->bound) {
+        SocketError error = bind_socket(stack, *socket, Ipv4Addr{}, 0);
+        if (error != SocketError::Ok) return error;
+    }
+    socket->remote = address;
+    socket->remote_port = port;
+    socket->connected = true;
+    return SocketError::Ok;
+}
+
+SocketError send_to(Stack& stack, SocketHandle handle, Bytes data, Ipv4Addr address, std::uint16_t port) {
+    State& s = state(stack);
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr || port == 0 || address.is_unspecified()) return SocketError::Invalid;
+    if (data.size() > wire::udp::max_payload_len) return SocketError::TooBig;
+
+    // Where it goes: the route; for the limited broadcast, the interface of the bound address, else the
+    // route's (a default route), else the first interface with an address.
+    auto route = ipv4::route(stack, address);
+    IfIndex ifindex = route ? route->ifindex : no_interface;
+    if (address.is_limited_broadcast()) {
+        if (!socket->local.is_unspecified()) ifindex = interface_of(stack, socket->local);
+        if (ifindex == no_interface) ifindex = first_configured_interface(stack);
+    }
+    if (ifindex == no_interface) {
+        s.counters.count_drop(Drop::NoRoute);
+        return SocketError::NoRoute;
+    }
+    const bool broadcast = address.is_limited_broadcast() || ipv4::is_broadcast(stack, ifindex, address);
+    if (broadcast && !socket->broadcast) return SocketError::Invalid; // like SO_BROADCAST
+    Ipv4Addr source = socket->local;
+    if (source.is_unspecified())
+        source = route && !address.is_limited_broadcast() ? route->source : first_address(stack, ifindex);
+
+    // No fragmentation of our own datagrams: the IP header (20 bytes, we send no options) and the datagram
+    // must fit the device MTU and a pool frame.
+    const std::size_t udp_len = wire::udp::header_len + data.size();
+    Device* dev = device(stack, ifindex);
+    if ((dev != nullptr && ipv4_header_len + udp_len > dev->mtu()) ||
+        config::frame_headroom + udp_len > frames(stack).frame_size()) {
+        s.counters.count_drop(Drop::TooBig);
+        return SocketError::TooBig;
+    }
+
+    if (!socket->bound) {
+        SocketError error = bind_socket(stack, *socket, Ipv4Addr{}, 0);
+        if (error != SocketError::Ok) return error;
+    }
+
+    auto frame = frames(stack).allocate(config::frame_headroom);
+    if (!frame) {
+        s.counters.count_drop(Drop::PoolExhausted);
+        return SocketError::WouldBlock; // no buffer now
+    }
+    std::uint8_t* at = frame->append(udp_len); // fits: checked against the frame size above
+    wire::udp::Repr repr{socket->local_port, port, static_cast<std::uint16_t>(data.size())};
+    repr.emit(MutBytes{at, udp_len});
+    copy_bytes(at + wire::udp::header_len, data.data(), data.size());
+    wire::udp::fill_checksum_ipv4(MutBytes{at, udp_len}, source.value, address.value);
+
+    ipv4::SendParams params;
+    params.source = source;
+    params.destination = address;
+    params.protocol = ipv4::proto_udp;
+    // RFC 1112 6.1: multicast defaults to TTL 1 unless the application asked for more.
+    params.ttl =
+        socket->ttl != 0 ? socket->ttl : (address.is_multicast() ? std::uint8_t{1} : std::uint8_t{0});
+    params.tos = socket->tos;
+    params.ifindex = address.is_limited_broadcast() ? ifindex : no_interface;
+    if (!ipv4::send(stack, params, std::move(*frame))) return SocketError::NoRoute; // counted by ipv4
+    ++s.counters.tx;
+    return SocketError::Ok;
+}
+
+SocketError send(Stack& stack, SocketHandle handle, Bytes data) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr) return SocketError::Invalid;
+    if (!socket->connected) return SocketError::NotConnected;
+    return send_to(stack, handle, data, socket->remote, socket->remote_port);
+}
+
+SocketError recv_from(Stack& stack, SocketHandle handle, MutBytes out, RecvInfo& info) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr) return SocketError::Invalid;
+    auto datagram = socket->rx.pop();
+    if (!datagram) return SocketError::WouldBlock;
+    const std::size_t len = datagram->payload.size();
+    const std::size_t copied = len < out.size() ? len : out.size();
+    copy_bytes(out.data(), datagram->payload.data(), copied);
+    info.copied = copied;
+    info.datagram_len = len;
+    info.source = datagram->source;
+    info.source_port = datagram->source_port;
+    info.destination = datagram->destination;
+    return SocketError::Ok;
+}
+
+SocketError close(Stack& stack, SocketHandle handle) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr) return SocketError::Invalid;
+    reset(*socket);
+    return SocketError::Ok;
+}
+
+SocketError set_option(Stack& stack, SocketHandle handle, SocketOption option, int value) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr) return SocketError::Invalid;
+    switch (option) {
+    case SocketOption::Ttl:
+        if (value < 1 || value > 255) return SocketError::Invalid;
+        socket->ttl = static_cast<std::uint8_t>(value);
+        return SocketError::Ok;
+    case SocketOption::Tos:
+        if (value < 0 || value > 255) return SocketError::Invalid;
+        socket->tos = static_cast<std::uint8_t>(value);
+        return SocketError::Ok;
+    case SocketOption::Broadcast:
+        socket->broadcast = value != 0;
+        return SocketError::Ok;
+    case SocketOption::RxQueue:
+        break; // read-only
+    }
     return SocketError::Invalid;
 }
-SocketError connect(Stack&, SocketHandle, Ipv4Addr, std::uint16_t) {
+
+SocketError get_option(Stack& stack, SocketHandle handle, SocketOption option, int& value) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr) return SocketError::Invalid;
+    switch (option) {
+    case SocketOption::Ttl:
+        value = socket->ttl != 0 ? socket->ttl : ipv4::state(stack).ttl;
+        return SocketError::Ok;
+    case SocketOption::Tos:
+        value = socket->tos;
+        return SocketError::Ok;
+    case SocketOption::Broadcast:
+        value = socket->broadcast ? 1 : 0;
+        return SocketError::Ok;
+    case SocketOption::RxQueue:
+        value = static_cast<int>(socket->rx.size());
+        return SocketError::Ok;
+    }
     return SocketError::Invalid;
 }
-SocketError send_to(Stack&, SocketHandle, Bytes, Ipv4Addr, std::uint16_t) {
-    return SocketError::Invalid;
+
+SocketError local_endpoint(Stack& stack, SocketHandle handle, Ipv4Addr& address, std::uint16_t& port) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr) return SocketError::Invalid;
+    if (!socket->bound) return SocketError::NotBound;
+    address = socket->local;
+    port = socket->local_port;
+    return SocketError::Ok;
 }
-SocketError send(Stack&, SocketHandle, Bytes) {
-    return SocketError::Invalid;
-}
-SocketError recv_from(Stack&, SocketHandle, MutBytes, RecvInfo&) {
-    return SocketError::Invalid;
-}
-SocketError close(Stack&, SocketHandle) {
-    return SocketError::Invalid;
-}
-SocketError set_option(Stack&, SocketHandle, SocketOption, int) {
-    return SocketError::Invalid;
-}
-SocketError get_option(Stack&, SocketHandle, SocketOption, int&) {
-    return SocketError::Invalid;
-}
-SocketError local_endpoint(Stack&, SocketHandle, Ipv4Addr&, std::uint16_t&) {
-    return SocketError::Invalid;
-}
+
 } // namespace pico::udp
