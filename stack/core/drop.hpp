@@ -11,31 +11,32 @@
 namespace pico {
 
 #define PICO_DROP_REASONS(X)                                                                                 \
-    X(Truncated)        /* shorter than the header or than a length field says */                            \
-    X(BadChecksum)      /* checksum does not verify */                                                       \
-    X(BadLength)        /* a length field is inconsistent (too small, beyond the frame, over a limit) */     \
-    X(BadVersion)       /* IP version is not the one this module handles */                                  \
-    X(BadHeaderLength)  /* IPv4 IHL < 5 or beyond the datagram */                                            \
-    X(BadOption)        /* option list malformed (length 0 or past the header) */                            \
-    X(BadAddress)       /* source or destination address not allowed here (broadcast source, ...) */         \
-    X(BadHardware)      /* ARP hardware/protocol type or address lengths not Ethernet/IPv4 */                \
-    X(BadOperation)     /* ARP opcode or ICMP type/code not handled */                                       \
-    X(NotForUs)         /* destination is not one of our addresses */                                        \
-    X(UnknownEtherType) /* no module takes this EtherType (or it is an 802.3 length) */                      \
-    X(UnknownProtocol)  /* no module takes this IP protocol */                                               \
-    X(TtlExpired)       /* TTL 0 on arrival */                                                               \
-    X(Fragment)         /* IPv4 fragment and reassembly is not built in */                                   \
-    X(NoRoute)          /* no route to the destination */                                                    \
-    X(NoSocket)         /* no socket bound to the destination port */                                        \
-    X(PoolExhausted)    /* no free frame / slot */                                                           \
-    X(QueueFull)        /* a bounded queue is full */                                                        \
-    X(RateLimited)      /* an answer was due but the rate limit held it back */                              \
-    X(Unresolved)       /* the neighbour did not answer address resolution */                                \
-    X(DeviceDown)       /* the device refused the frame */                                                   \
-    X(NoDevice)         /* no device with that index */                                                      \
-    X(Conflict)         /* ARP packet claims one of our addresses (RFC 5227) */                              \
-    X(ErrorAboutError)  /* an ICMP error would answer an ICMP error, a broadcast or a fragment */            \
-    X(TooBig)           /* larger than the device MTU and fragmentation is not built in */
+    X(Truncated)            /* shorter than the header or than a length field says */                        \
+    X(BadChecksum)          /* checksum does not verify */                                                   \
+    X(BadLength)            /* a length field is inconsistent (too small, beyond the frame, over a limit) */ \
+    X(BadVersion)           /* IP version is not the one this module handles */                              \
+    X(BadHeaderLength)      /* IPv4 IHL < 5 or beyond the datagram */                                        \
+    X(BadOption)            /* option list malformed (length 0 or past the header) */                        \
+    X(BadAddress)           /* source or destination address not allowed here (broadcast source, ...) */     \
+    X(BadHardware)          /* ARP hardware/protocol type or address lengths not Ethernet/IPv4 */            \
+    X(BadOperation)         /* ARP opcode or ICMP type/code not handled */                                   \
+    X(NotForUs)             /* destination is not one of our addresses */                                    \
+    X(UnknownEtherType)     /* no module takes this EtherType (or it is an 802.3 length) */                  \
+    X(UnknownProtocol)      /* no module takes this IP protocol */                                           \
+    X(LinkBroadcastUnicast) /* unicast IP destination in a link broadcast/multicast frame (RFC 1122 3.3.6)   \
+                             */                                                                              \
+    X(Fragment)             /* IPv4 fragment and reassembly is not built in */                               \
+    X(NoRoute)              /* no route to the destination */                                                \
+    X(NoSocket)             /* no socket bound to the destination port */                                    \
+    X(PoolExhausted)        /* no free frame / slot */                                                       \
+    X(QueueFull)            /* a bounded queue is full */                                                    \
+    X(RateLimited)          /* an answer was due but the rate limit held it back */                          \
+    X(Unresolved)           /* the neighbour did not answer address resolution */                            \
+    X(DeviceDown)           /* the device refused the frame */                                               \
+    X(NoDevice)             /* no device with that index */                                                  \
+    X(Conflict)             /* ARP packet claims one of our addresses (RFC 5227) */                          \
+    X(ErrorAboutError)      /* an ICMP error would answer an ICMP error, a broadcast or a fragment */        \
+    X(TooBig)               /* larger than the device MTU and fragmentation is not built in */
 
 enum class Drop : std::uint8_t {
 #define PICO_DROP_ENUM(name) name,

@@ -92,6 +92,20 @@ void resolve(Stack& stack, Entry& entry, MacAddr mac, TimeMs now) {
     }
 }
 
+// One ARP Announcement (RFC 5227 2.3): a request, broadcast, with sender and target IP both the address
+// announced and a zero target hardware address (the same form RFC 5227 2.4 (b) uses to defend).
+bool send_announcement(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
+    State& s = state(stack);
+    const Device* dev = device(stack, ifindex);
+    if (dev == nullptr) {
+        s.counters.count_drop(Drop::NoDevice);
+        return false;
+    }
+    send_packet(stack, ifindex, MacAddr::broadcast(),
+                Repr{Operation::Request, dev->mac(), address, MacAddr{}, address});
+    return true;
+}
+
 // RFC 5227 2.4: another host claims one of our addresses.
 void on_conflict(Stack& stack, IfIndex ifindex, Ipv4Addr address, MacAddr other) {
     State& s = state(stack);
@@ -106,7 +120,7 @@ void on_conflict(Stack& stack, IfIndex ifindex, Ipv4Addr address, MacAddr other)
     if (s.defended_once && t - s.last_defend < defend_interval_ms) return;
     s.defended_once = true;
     s.last_defend = t;
-    announce(stack, ifindex, address);
+    send_announcement(stack, ifindex, address);
 }
 
 } // namespace
@@ -266,19 +280,35 @@ bool send_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr next_hop, PacketBuf&& dat
 
 void announce(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
     State& s = state(stack);
-    const Device* dev = device(stack, ifindex);
-    if (dev == nullptr) {
-        s.counters.count_drop(Drop::NoDevice);
-        return;
+    if (!send_announcement(stack, ifindex, address)) return;
+    // Remember the repetitions: reuse this address's slot if it is being announced already, else a free one.
+    // The table has a slot for every address the stack can hold, so it cannot run out in practice; if it did,
+    // the address would still have been announced once.
+    PendingAnnouncement* slot = nullptr;
+    for (PendingAnnouncement& p : s.announcements) {
+        if (p.ifindex == ifindex && p.address == address) {
+            slot = &p;
+            break;
+        }
+        if (slot == nullptr && p.ifindex == no_interface) slot = &p;
     }
-    // RFC 5227 2.3: an ARP Announcement is a request, broadcast, with sender and target IP both the address
-    // announced and a zero target hardware address (the same form RFC 5227 2.4 (b) uses to defend).
-    send_packet(stack, ifindex, MacAddr::broadcast(),
-                Repr{Operation::Request, dev->mac(), address, MacAddr{}, address});
+    if (slot == nullptr || announce_count < 2) return;
+    *slot = PendingAnnouncement{ifindex, address, now(stack) + announce_interval_ms,
+                                static_cast<std::uint8_t>(announce_count - 1)};
 }
 
 void tick(Stack& stack, TimeMs now) {
     State& s = state(stack);
+    for (PendingAnnouncement& p : s.announcements) {
+        if (p.ifindex == no_interface || now < p.due) continue;
+        // An address removed meanwhile is not announced any more.
+        if (is_local_ipv4(stack, p.ifindex, p.address)) send_announcement(stack, p.ifindex, p.address);
+        if (--p.remaining == 0) {
+            p = PendingAnnouncement{};
+        } else {
+            p.due = now + announce_interval_ms;
+        }
+    }
     for (Entry& entry : s.entries) {
         if (entry.state == EntryState::Reachable) {
             if (now >= entry.expires) free_entry(entry); // RFC 1122 2.3.2.1: cache timeout

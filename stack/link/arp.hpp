@@ -20,6 +20,9 @@ inline constexpr TimeMs request_interval_ms = 1'000;
 inline constexpr std::uint8_t request_attempts = 3;
 // RFC 5227 section 2.4 (b): at most one defensive announcement per DEFEND_INTERVAL.
 inline constexpr TimeMs defend_interval_ms = 10'000;
+// RFC 5227 section 1.1: ANNOUNCE_NUM announcements, ANNOUNCE_INTERVAL apart.
+inline constexpr std::uint8_t announce_count = 2;
+inline constexpr TimeMs announce_interval_ms = 2'000;
 
 enum class EntryState : std::uint8_t { Free, Incomplete, Reachable };
 
@@ -38,6 +41,14 @@ struct Entry {
 // Called when another host claims one of our addresses (RFC 5227 section 2.4).
 using ConflictFn = void (*)(void* context, IfIndex ifindex, Ipv4Addr address, MacAddr other);
 
+// An address still to be announced again (RFC 5227 2.3).
+struct PendingAnnouncement {
+    IfIndex ifindex = no_interface; // no_interface: slot free
+    Ipv4Addr address{};
+    TimeMs due = 0;
+    std::uint8_t remaining = 0;
+};
+
 struct State {
     ModuleCounters counters; // tx: ARP packets sent (requests, replies, announcements), not datagrams
     std::array<Entry, config::arp_entries> entries{};
@@ -46,6 +57,7 @@ struct State {
     std::uint32_t conflicts = 0;
     TimeMs last_defend = 0;
     bool defended_once = false;
+    std::array<PendingAnnouncement, config::max_devices * config::ipv4_addrs_per_device> announcements{};
 };
 
 State& state(Stack& stack);
@@ -55,7 +67,8 @@ void input(Stack& stack, PacketBuf&& packet, const RxMeta& meta);
 // Sends an IPv4 datagram to next_hop on ifindex, resolving its MAC first if needed. False if dropped
 // (counted).
 bool send_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr next_hop, PacketBuf&& datagram);
-// Gratuitous ARP announcement for an address just added (RFC 5227 section 2.3).
+// Announces an address just added (RFC 5227 section 2.3): a gratuitous ARP now and announce_count - 1 more,
+// announce_interval_ms apart, from tick(). A later announce of the same address restarts the sequence.
 void announce(Stack& stack, IfIndex ifindex, Ipv4Addr address);
 // Retransmits requests, ages entries out; called from Stack::poll.
 void tick(Stack& stack, TimeMs now);

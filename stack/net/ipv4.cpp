@@ -179,8 +179,6 @@ void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta_in) {
     // to. Weak host model (RFC 1122 3.3.4.2 allows either): an address of ours on *any* device is accepted
     // whichever device the datagram came in on, as Linux does; the strong model would use is_local(ifindex).
     // Multicast: only the all-hosts group 224.0.0.1 for now (membership of other groups comes with IGMP).
-    // A unicast destination of ours is accepted even when the link-layer destination was a broadcast or
-    // multicast address (RFC 1122 3.3.6 does not forbid it).
     Ipv4Addr destination = view->destination();
     bool ip_broadcast = false;
     bool ip_multicast = false;
@@ -195,15 +193,16 @@ void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta_in) {
     } else if (!is_local_any(stack, destination)) {
         s.counters.count_drop(Drop::NotForUs);
         return;
-    }
-
-    // RFC 1122 3.2.1.7: a host MUST NOT send a datagram with TTL 0, so one arriving with TTL 0 was sent or
-    // forwarded in violation of RFC 791/1812; it is dropped. TTL 1 is accepted ("MUST NOT discard a
-    // datagram just because it was received with TTL less than 2" is about TTL 1 reaching its destination).
-    if (view->ttl() == 0) {
-        s.counters.count_drop(Drop::TtlExpired);
+    } else if (meta_in.link_broadcast || meta_in.link_multicast) {
+        // RFC 1122 3.3.6: a host SHOULD silently discard a datagram received via a link-layer broadcast that
+        // does not carry an IP broadcast or multicast destination (a correct sender never does this; acting
+        // on it turns one host's mistake into every host's reply).
+        s.counters.count_drop(Drop::LinkBroadcastUnicast);
         return;
     }
+
+    // RFC 1122 3.2.1.7: a host MUST NOT discard a datagram just because it was received with TTL less than 2,
+    // so TTL 0 and 1 are both delivered (TTL expiry is the forwarding gateway's business, RFC 1812 4.2.2.9).
 
     // RFC 1122 3.2.1.4: fragments are reassembled before delivery; reassembly is not built yet, so every
     // fragment (More Fragments set or a non-zero offset) is dropped and counted.

@@ -95,7 +95,10 @@ class ArpTest : public ::testing::Test {
         ASSERT_NE(ifx, no_interface);
         ASSERT_TRUE(ipv4::add_address(*stack, ifx, our_ip, 24)) << "ipv4::add_address failed (IPv4 stub?)";
         ASSERT_TRUE(is_local_ipv4(*stack, ifx, our_ip));
-        eth.clear(); // add_address announces the address; the tests start from a quiet wire
+        // add_address announces the address, twice 2 s apart (RFC 5227 2.3); the tests start from a quiet wire
+        // after that sequence.
+        advance(arp::announce_interval_ms * arp::announce_count);
+        eth.clear();
         base = counters();
     }
 
@@ -353,6 +356,25 @@ TEST_F(ArpTest, AnnounceSendsGratuitousRequest) {
     EXPECT_EQ(load_be32(&out[0][28]), our_ip.value);
     EXPECT_EQ(load_be32(&out[0][38]), our_ip.value);
     EXPECT_EQ(tx(), 1u);
+    // RFC 5227 2.3: ANNOUNCE_NUM (2) announcements, ANNOUNCE_INTERVAL (2 s) apart, then nothing.
+    advance(arp::announce_interval_ms - 1);
+    EXPECT_TRUE(collect_all().empty());
+    advance(1);
+    out = collect_all();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], expected);
+    advance(arp::announce_interval_ms * 3);
+    EXPECT_TRUE(collect_all().empty());
+    EXPECT_EQ(tx(), 2u);
+}
+
+TEST_F(ArpTest, RepeatedAnnouncementSkipsRemovedAddress) {
+    Ipv4Addr second = Ipv4Addr::from_octets(198, 18, 0, 3);
+    ASSERT_TRUE(ipv4::add_address(*stack, ifx, second, 24));
+    EXPECT_EQ(collect_all().size(), 1u);
+    ASSERT_TRUE(ipv4::remove_address(*stack, ifx, second));
+    advance(arp::announce_interval_ms * 2);
+    EXPECT_TRUE(collect_all().empty());
 }
 
 TEST_F(ArpTest, WrongHardwareOrProtocolIsBadHardware) {

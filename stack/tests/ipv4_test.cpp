@@ -266,11 +266,11 @@ TEST_F(Ipv4Input, DirectedBroadcastOfAnotherPrefix) {
     expect_dropped(Drop::NotForUs);
 }
 
-TEST_F(Ipv4Input, TtlZero) {
+TEST_F(Ipv4Input, AcceptsTtlZero) {
     Datagram d;
-    d.ttl = 0;
+    d.ttl = 0; // RFC 1122 3.2.1.7: a host MUST NOT discard a datagram for TTL < 2, and 0 < 2
     inject(d.build());
-    expect_dropped(Drop::TtlExpired);
+    expect_delivered();
 }
 
 TEST_F(Ipv4Input, FirstFragment) {
@@ -353,10 +353,10 @@ TEST_F(Ipv4Input, ChecksOrder) {
         cases.push_back({d, Drop::NotForUs});
     }
     {
-        Datagram d; // TTL and fragment
+        Datagram d; // TTL 0 is no reason to drop; the fragment check still applies
         d.ttl = 0;
         d.flags_fragment = 0x2000;
-        cases.push_back({d, Drop::TtlExpired});
+        cases.push_back({d, Drop::Fragment});
     }
     {
         Datagram d; // fragment and options
@@ -413,12 +413,10 @@ TEST_F(Ipv4Input, AcceptsDirectedBroadcastOfOurPrefix) {
     EXPECT_EQ(eth.pending_tx(), 0u);
 }
 
-TEST_F(Ipv4Input, AcceptsUnicastSentAsLinkBroadcast) {
+TEST_F(Ipv4Input, DropsUnicastSentAsLinkBroadcast) {
+    // RFC 1122 3.3.6: SHOULD silently discard a unicast datagram received via a link-layer broadcast.
     inject(Datagram{}.build(), MacAddr::broadcast());
-    expect_delivered();
-    // ... but sends no error about it (it arrived as a link-layer broadcast).
-    EXPECT_EQ(icmp_stats().drops(Drop::ErrorAboutError), 1u);
-    EXPECT_EQ(eth.pending_tx(), 0u);
+    expect_dropped(Drop::LinkBroadcastUnicast);
 }
 
 TEST_F(Ipv4Input, WeakHostAcceptsOurAddressOfAnotherDevice) {

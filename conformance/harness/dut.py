@@ -1,0 +1,312 @@
+"""The device under test (DUT) as the conformance scenarios see it.
+
+Backend "binding": this stack in-process through picotcp._core, on virtual time. One fresh stack per test,
+one wire device (eth0), configured as
+
+    dut.mac = 02:00:00:00:00:02, dut.ip = 198.18.0.2/24, default route via dut.peer_ip
+    the peer (the test): dut.peer_mac = 02:00:00:00:00:01, dut.peer_ip = 198.18.0.1
+
+Set-up lets virtual time run until the DUT has been quiet for 2.5 s (its address announcements are in
+dut.setup_frames), so a test starts on a quiet wire at a virtual time that is not 0: use differences of
+dut.now_ms, never absolute times.
+
+Frames the DUT sends are dissected with Scapy (Ether) and queued; receive(), expect() and expect_silence()
+consume that queue in order, advancing virtual time in step_ms steps and polling the stack at each step (so
+timers fire at the right virtual times). Every frame in and out is also kept in dut.log.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+import pytest
+from scapy.all import ARP, IP, Ether, Packet, Raw, raw
+
+import picotcp
+
+
+def _describe(frame: Ether) -> str:
+    try:
+        return frame.summary()
+    except Exception:  # a frame Scapy cannot summarise is still worth listing
+        return raw(frame).hex()
+
+
+def dissect(data: bytes) -> Packet:
+    """Ether(data), or Raw(data) for bytes Scapy cannot dissect as Ethernet (a frame cut short)."""
+    try:
+        return Ether(data)
+    except Exception:  # Scapy raises struct.error and others on a truncated header
+        return Raw(load=data)
+
+
+def _matcher(predicate):
+    """A predicate over a frame: a callable, a Scapy layer class (frame contains it) or None (any frame).
+
+    A callable that raises IndexError/AttributeError (frame[ARP] on a frame without ARP) does not match.
+    """
+    if predicate is None:
+        return lambda frame: True
+    if isinstance(predicate, type) and issubclass(predicate, Packet):
+        layer = predicate
+        return lambda frame: layer in frame
+
+    def match(frame):
+        try:
+            return bool(predicate(frame))
+        except (IndexError, AttributeError):
+            return False
+
+    return match
+
+
+def _predicate_name(predicate, what):
+    if what:
+        return what
+    if predicate is None:
+        return "any frame"
+    if isinstance(predicate, type):
+        return f"a frame with {predicate.__name__}"
+    return getattr(predicate, "__name__", repr(predicate))
+
+
+class Dut:
+    mac = "02:00:00:00:00:02"
+    ip = "198.18.0.2"
+    prefix = 24
+    peer_mac = "02:00:00:00:00:01"
+    peer_ip = "198.18.0.1"
+    step_ms = 10
+
+    def __init__(self, capture: str | Path | None = None, seed: int = 1, mtu: int = 1500, configure: bool = True):
+        self.clock = picotcp.VirtualClock()
+        self.stack = picotcp.Stack(clock=self.clock, seed=seed)
+        self.eth = self.stack.add_wire_device("eth0", mac=self.mac, mtu=mtu)
+        self.log: list[tuple[int, str, Ether]] = []  # (virtual ms, "in" | "out", frame)
+        self._pending: deque[Ether] = deque()
+        if configure:
+            if not self.stack.ipv4.add_address(self.eth, self.ip, self.prefix):
+                raise RuntimeError(f"DUT: cannot add {self.ip}/{self.prefix}")
+            if not self.stack.ipv4.add_route("0.0.0.0/0", via=self.peer_ip):
+                raise RuntimeError(f"DUT: cannot add the default route via {self.peer_ip}")
+        # What configuration sent (the ARP announcements of dut.ip, RFC 5227 2.3): kept here, not in the
+        # capture or the receive queue, so each test starts from a quiet wire.
+        self.setup_frames = self._settle()
+        self.capture_path = Path(capture) if capture is not None else None
+        if self.capture_path is not None:
+            self.capture_path.parent.mkdir(parents=True, exist_ok=True)
+            self.eth.start_capture(str(self.capture_path))
+        self._baseline = self.stack.stats()
+
+    # Set-up waits until the DUT has sent nothing for settle_quiet_ms (at most settle_max_ms): longer than
+    # RFC 5227's ANNOUNCE_INTERVAL (2 s), so a repeated announcement is part of set-up, not of the test.
+    settle_quiet_ms = 2500
+    settle_max_ms = 10_000
+
+    def _settle(self) -> list[Ether]:
+        frames = [dissect(f) for f in self.eth.collect()]
+        quiet = elapsed = 0
+        while quiet < self.settle_quiet_ms and elapsed < self.settle_max_ms:
+            self.clock.advance(ms=self.step_ms)
+            self.stack.poll()
+            elapsed += self.step_ms
+            sent = self.eth.collect()
+            frames += [dissect(f) for f in sent]
+            quiet = 0 if sent else quiet + self.step_ms
+        return frames
+
+    # ---- time and traffic -------------------------------------------------------------------------------
+
+    @property
+    def now_ms(self) -> int:
+        return self.clock.now_ms
+
+    def _collect(self) -> None:
+        for data in self.eth.collect():
+            frame = dissect(data)
+            self._pending.append(frame)
+            self.log.append((self.clock.now_ms, "out", frame))
+
+    def _step(self, ms: int) -> None:
+        self.clock.advance(ms=ms)
+        self.stack.poll()
+        self._collect()
+
+    def send(self, pkt) -> bool:
+        """Inject a frame (a Scapy packet or bytes) into the DUT's device; it is processed at once.
+
+        Returns what the device returned (False: the stack could not take it, e.g. the frame pool was empty).
+        """
+        data = raw(pkt) if isinstance(pkt, Packet) else bytes(pkt)
+        self.log.append((self.clock.now_ms, "in", dissect(data)))
+        accepted = self.eth.inject(data)
+        self._collect()
+        return accepted
+
+    def advance(self, ms: int) -> None:
+        """Let ms of virtual time pass in step_ms steps, polling the stack; what the DUT sends is queued."""
+        if ms < 0:
+            raise ValueError("time does not go backwards")
+        self.stack.poll()
+        self._collect()
+        remaining = ms
+        while remaining > 0:
+            step = min(self.step_ms, remaining)
+            self._step(step)
+            remaining -= step
+
+    def receive(self, timeout_ms: int = 0) -> list[Ether]:
+        """Every frame the DUT sent that no expect() consumed yet, plus those it sends during timeout_ms.
+
+        The whole timeout is waited (in step_ms steps), so the list holds everything sent in that window.
+        """
+        self.advance(timeout_ms)
+        frames = list(self._pending)
+        self._pending.clear()
+        return frames
+
+    def expect(self, predicate=None, timeout_ms: int = 1000, what: str | None = None) -> Ether:
+        """The first frame the DUT sends that matches predicate, within timeout_ms; the test fails otherwise.
+
+        Frames before the match are consumed (they stay in dut.log); frames after it stay queued.
+        predicate: a callable taking a Scapy Ether, a Scapy layer class (e.g. ARP), or None for any frame.
+        """
+        match = _matcher(predicate)
+        seen: list[Ether] = []
+        deadline = self.clock.now_ms + timeout_ms
+        self.stack.poll()
+        self._collect()
+        while True:
+            while self._pending:
+                frame = self._pending.popleft()
+                if match(frame):
+                    return frame
+                seen.append(frame)
+            if self.clock.now_ms >= deadline:
+                break
+            self._step(min(self.step_ms, deadline - self.clock.now_ms))
+        listing = "".join(f"\n    {_describe(f)}" for f in seen) or " none"
+        pytest.fail(
+            f"expected {_predicate_name(predicate, what)} from the DUT within {timeout_ms} ms "
+            f"(virtual time now {self.clock.now_ms} ms); frames it sent meanwhile:{listing}",
+            pytrace=False,
+        )
+
+    def expect_silence(self, timeout_ms: int = 1000, predicate=None, what: str | None = None) -> list[Ether]:
+        """Fails if the DUT sends any frame (or any frame matching predicate) within timeout_ms.
+
+        Returns the frames it sent that did not match (consumed).
+        """
+        match = _matcher(predicate)
+        self.advance(timeout_ms)
+        frames = list(self._pending)
+        self._pending.clear()
+        offending = [f for f in frames if match(f)]
+        if offending:
+            listing = "".join(f"\n    {_describe(f)}" for f in offending)
+            pytest.fail(
+                f"expected no {_predicate_name(predicate, what) if predicate is not None or what else 'frame'}"
+                f" from the DUT for {timeout_ms} ms, but it sent:{listing}",
+                pytrace=False,
+            )
+        return frames
+
+    def prime_arp(self) -> None:
+        """Make the DUT learn peer_ip -> peer_mac: the peer asks who has dut.ip (RFC 826: the target of a
+        request adds the sender to its table). The DUT's reply and anything else queued are drained."""
+        request = Ether(src=self.peer_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
+            op=1, hwsrc=self.peer_mac, psrc=self.peer_ip, hwdst="00:00:00:00:00:00", pdst=self.ip
+        )
+        self.send(request)
+        self._pending.clear()
+        learned = self.stack.arp.lookup(self.eth, self.peer_ip)
+        if learned != self.peer_mac:
+            pytest.fail(f"prime_arp: the DUT did not learn {self.peer_ip} -> {self.peer_mac} (it has {learned})")
+
+    # ---- frame helpers (the peer's side) ------------------------------------------------------------------
+
+    def ether(self, **fields) -> Ether:
+        """Ether from the peer to the DUT (override any field)."""
+        fields.setdefault("src", self.peer_mac)
+        fields.setdefault("dst", self.mac)
+        return Ether(**fields)
+
+    def ipv4(self, **fields) -> Packet:
+        """Ether/IP from the peer to the DUT (IP fields overridable)."""
+        fields.setdefault("src", self.peer_ip)
+        fields.setdefault("dst", self.ip)
+        return self.ether() / IP(**fields)
+
+    # ---- counters -----------------------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        return self.stack.stats()
+
+    def _module(self, stats: dict, module: str) -> dict:
+        if module not in stats or module == "pools":
+            built = ", ".join(m for m in stats if m != "pools")
+            pytest.fail(f"no counters for module {module!r} (modules with counters: {built})", pytrace=False)
+        return stats[module]
+
+    def counter(self, module: str, name: str) -> int:
+        """Increase since the test started of a module's counter: "rx", "tx" or a drop reason name."""
+        now = self._module(self.stack.stats(), module)
+        then = self._baseline.get(module, {"rx": 0, "tx": 0, "drop": {}})
+        if name in ("rx", "tx"):
+            return now[name] - then[name]
+        if name not in now["drop"]:
+            pytest.fail(f"{name!r} is not a drop reason (reasons: {', '.join(now['drop'])})", pytrace=False)
+        return now["drop"][name] - then["drop"].get(name, 0)
+
+    def dropped(self, module: str, reason: str) -> int:
+        """Increase since the test started of module's drops for reason."""
+        if reason in ("rx", "tx"):
+            pytest.fail(f"{reason!r} is not a drop reason; use dut.counter()", pytrace=False)
+        return self.counter(module, reason)
+
+    def drop_changes(self) -> dict[str, dict[str, int]]:
+        """{module: {reason: increase}} for every drop counter that moved since the test started."""
+        changes: dict[str, dict[str, int]] = {}
+        for module, counters in self.stack.stats().items():
+            if module == "pools":
+                continue
+            then = self._baseline.get(module, {"drop": {}})["drop"]
+            moved = {r: n - then.get(r, 0) for r, n in counters["drop"].items() if n != then.get(r, 0)}
+            if moved:
+                changes[module] = moved
+        return changes
+
+    def assert_dropped(self, module: str, reason: str, count: int = 1) -> None:
+        """The module's drops for reason rose by exactly count since the test started."""
+        got = self.dropped(module, reason)
+        if got != count:
+            changes = self.drop_changes()
+            listing = (
+                ", ".join(f"{m}.{r} +{n}" for m, moved in changes.items() for r, n in moved.items()) or "none"
+            )
+            pytest.fail(
+                f"expected {module} to count {count} drop(s) for {reason}, it counted {got}; "
+                f"all drops since the test started: {listing}",
+                pytrace=False,
+            )
+
+    def rebase(self) -> None:
+        """Counters count from now on (e.g. after a set-up exchange inside the test)."""
+        self._baseline = self.stack.stats()
+
+    # ---- the rest -----------------------------------------------------------------------------------------
+
+    def require(self, *modules: str) -> None:
+        """Skip the test unless every named module is built in."""
+        built = picotcp.modules()
+        missing = [m for m in modules if not built.get(m, False)]
+        if missing:
+            pytest.skip(f"module(s) not built in: {', '.join(missing)}")
+
+    def udp_socket(self):
+        return self.stack.udp_socket()
+
+    def close(self) -> None:
+        if self.capture_path is not None:
+            self.eth.stop_capture()

@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""The certification summary: conformance results (pytest --junitxml) joined with the requirement catalogues.
+
+Writes reports/out/report.md and reports/out/report.json and prints the per-catalogue counts, the failing
+requirements and one final summary line.
+
+Verdict of a requirement:
+    not applicable  the catalogue says applies: false
+    untested        no test cites it (or every test citing it was skipped)
+    fail            a test citing it failed (or errored)
+    pass            every test citing it that ran passed
+
+Exit status: 0, or 1 if an applicable MUST / MUST NOT requirement fails, or 2 if the inputs cannot be read.
+
+    /usr/bin/python3 reports/summary.py [--junit reports/out/junit.xml] [--requirements conformance/requirements]
+                                        [--out reports/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "conformance"))
+
+from harness import requirements as reqs  # noqa: E402
+
+VERDICTS = ("pass", "fail", "untested", "not applicable")
+MANDATORY = ("MUST", "MUST NOT")
+
+
+@dataclass
+class TestResult:
+    id: str  # file::name
+    name: str
+    file: str
+    outcome: str  # passed, failed, skipped
+    message: str = ""
+    time: float = 0.0
+    requirements: list[str] = field(default_factory=list)
+    pcap: str = ""
+    doc: str = ""
+
+    @property
+    def purpose(self) -> str:
+        """The docstring's "Purpose:" paragraph (up to the next heading), else its first line."""
+        match = _PURPOSE.search(self.doc)
+        if match:
+            return " ".join(match.group(1).split())
+        return self.doc.splitlines()[0].strip() if self.doc else ""
+
+
+_PURPOSE = re.compile(r"Purpose:\s*(.*?)(?=^\s*(?:Setup|Set-up|Procedure|Judgement|Judgment|Reference)s?:|\Z)",
+                      re.S | re.M | re.I)
+
+
+def _display(path: Path) -> str:
+    """path relative to the repository when inside it, else absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def read_junit(path: Path) -> list[TestResult]:
+    root = ET.parse(path).getroot()
+    results = []
+    for case in root.iter("testcase"):
+        classname = case.get("classname", "")
+        name = case.get("name", "")
+        file = case.get("file") or classname.replace(".", "/") + ".py"
+        properties = {p.get("name"): p.get("value", "") for p in case.iter("property")}
+        outcome, message = "passed", ""
+        for tag in ("failure", "error"):
+            problem = case.find(tag)
+            if problem is not None:
+                outcome = "failed"
+                message = problem.get("message") or problem.text or tag
+                break
+        else:
+            skipped = case.find("skipped")
+            if skipped is not None:
+                outcome, message = "skipped", skipped.get("message", "")
+        requirement_ids = [r.strip() for r in properties.get("requirements", "").split(",") if r.strip()]
+        results.append(
+            TestResult(
+                id=f"{file}::{name}",
+                name=name,
+                file=file,
+                outcome=outcome,
+                message=" ".join(message.split())[:300],
+                time=float(case.get("time") or 0),
+                requirements=requirement_ids,
+                pcap=properties.get("pcap", ""),
+                doc=properties.get("doc", ""),
+            )
+        )
+    return results
+
+
+def verdict_of(requirement: reqs.Requirement, tests: list[TestResult]) -> str:
+    if not requirement.applies:
+        return "not applicable"
+    ran = [t for t in tests if t.outcome != "skipped"]
+    if not ran:
+        return "untested"
+    if any(t.outcome == "failed" for t in ran):
+        return "fail"
+    return "pass"
+
+
+def build(catalogues: dict[str, reqs.Catalogue], tests: list[TestResult], junit: Path) -> dict:
+    by_requirement: dict[str, list[TestResult]] = {}
+    for test in tests:
+        for rid in test.requirements:
+            by_requirement.setdefault(rid, []).append(test)
+    known = {r.full_id for c in catalogues.values() for r in c.requirements.values()}
+    unknown = sorted(rid for rid in by_requirement if rid not in known)
+
+    report_catalogues = {}
+    totals = {v: 0 for v in VERDICTS}
+    mandatory_failures = []
+    for key, catalogue in sorted(catalogues.items()):
+        counts: dict[str, dict[str, int]] = {}
+        rows = []
+        for requirement in catalogue.requirements.values():
+            covering = by_requirement.get(requirement.full_id, [])
+            verdict = verdict_of(requirement, covering)
+            counts.setdefault(requirement.level or "?", {v: 0 for v in VERDICTS})[verdict] += 1
+            totals[verdict] += 1
+            if verdict == "fail" and requirement.level in MANDATORY:
+                mandatory_failures.append(requirement.full_id)
+            rows.append(
+                {
+                    "id": requirement.full_id,
+                    "level": requirement.level,
+                    "source": requirement.source,
+                    "section": requirement.section,
+                    "summary": requirement.summary,
+                    "applies": requirement.applies,
+                    "reason": requirement.reason,
+                    "tests": [
+                        {"id": t.id, "outcome": t.outcome, "message": t.message} for t in covering
+                    ],
+                    "verdict": verdict,
+                    "pcaps": [t.pcap for t in covering if t.pcap],
+                }
+            )
+        ordered_counts = {level: counts[level] for level in reqs.LEVELS if level in counts}
+        ordered_counts.update({level: n for level, n in counts.items() if level not in ordered_counts})
+        report_catalogues[key] = {
+            "rfc": catalogue.rfc,
+            "title": catalogue.title,
+            "file": _display(catalogue.path),
+            "counts": ordered_counts,
+            "totals": {v: sum(c[v] for c in counts.values()) for v in VERDICTS},
+            "requirements": rows,
+            "warnings": catalogue.warnings,
+        }
+
+    outcomes = {o: sum(1 for t in tests if t.outcome == o) for o in ("passed", "failed", "skipped")}
+    requirement_count = sum(totals.values())
+    result = "FAIL" if mandatory_failures else "PASS"
+    line = (
+        f"conformance: {requirement_count} requirements in {len(catalogues)} catalogues: "
+        f"{totals['pass']} pass, {totals['fail']} fail, {totals['untested']} untested, "
+        f"{totals['not applicable']} not applicable; {len(tests)} tests ({outcomes['passed']} passed, "
+        f"{outcomes['failed']} failed, {outcomes['skipped']} skipped); "
+        f"MUST/MUST NOT failing: {len(mandatory_failures)} -> {result}"
+    )
+    return {
+        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "junit": _display(junit),
+        "catalogues": report_catalogues,
+        "tests": [
+            {
+                "id": t.id,
+                "outcome": t.outcome,
+                "message": t.message,
+                "time": t.time,
+                "requirements": t.requirements,
+                "pcap": t.pcap,
+                "doc": t.doc,
+            }
+            for t in tests
+        ],
+        "unknown_requirements": unknown,
+        "totals": totals,
+        "test_outcomes": outcomes,
+        "mandatory_failures": mandatory_failures,
+        "result": result.lower(),
+        "summary": line,
+    }
+
+
+def _cell(text) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _pcap_link(pcap: str, out_dir: Path) -> str:
+    target = os.path.relpath(REPO / pcap, out_dir)
+    return f"[{Path(pcap).name}]({target})"
+
+
+def render_markdown(report: dict, out_dir: Path) -> str:
+    lines = [
+        "# Conformance report",
+        "",
+        f"Generated {report['generated']} from `{report['junit']}` and the requirement catalogues.",
+        "",
+        "| Catalogue | Title | Requirements | pass | fail | untested | not applicable |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for key, catalogue in report["catalogues"].items():
+        t = catalogue["totals"]
+        lines.append(
+            f"| {key} | {_cell(catalogue['title'])} | {sum(t.values())} | {t['pass']} | {t['fail']} | "
+            f"{t['untested']} | {t['not applicable']} |"
+        )
+    lines += ["", f"**{report['summary']}**", ""]
+    if report["unknown_requirements"]:
+        lines += ["Tests cite ids that are in no catalogue: " + ", ".join(report["unknown_requirements"]), ""]
+
+    for key, catalogue in report["catalogues"].items():
+        lines += [f"## {key}: {catalogue['title']}", "", f"Catalogue: `{catalogue['file']}`", ""]
+        lines += ["| Level | pass | fail | untested | not applicable |", "|---|---:|---:|---:|---:|"]
+        for level, counts in catalogue["counts"].items():
+            lines.append(
+                f"| {level} | {counts['pass']} | {counts['fail']} | {counts['untested']} | "
+                f"{counts['not applicable']} |"
+            )
+        lines += ["", "| Id | Level | Section | Summary | Tests | Verdict | Pcaps |", "|---|---|---|---|---|---|---|"]
+        for row in catalogue["requirements"]:
+            tests = "<br>".join(f"`{t['id'].split('::')[-1]}` ({t['outcome']})" for t in row["tests"]) or "-"
+            summary = row["summary"] + (f" *(not applicable: {row['reason']})*" if not row["applies"] else "")
+            section = f"{row['source']} {row['section']}".strip()
+            verdict = f"**{row['verdict'].upper()}**" if row["verdict"] == "fail" else row["verdict"]
+            pcaps = "<br>".join(_pcap_link(p, out_dir) for p in row["pcaps"]) or "-"
+            lines.append(
+                f"| {row['id']} | {row['level']} | {_cell(section)} | {_cell(summary)} | {tests} | {verdict} | "
+                f"{pcaps} |"
+            )
+        if catalogue["warnings"]:
+            lines += ["", "Catalogue warnings:", ""] + [f"- {_cell(w)}" for w in catalogue["warnings"]]
+        lines.append("")
+
+    lines += ["## Tests", "", "| Test | Outcome | Requirements | Purpose | Pcap |", "|---|---|---|---|---|"]
+    for test in report["tests"]:
+        purpose = TestResult(id="", name="", file="", outcome="", doc=test["doc"]).purpose
+        if test["outcome"] != "passed" and test["message"]:
+            purpose += f" — {test['outcome']}: {test['message']}"
+        pcap = _pcap_link(test["pcap"], out_dir) if test["pcap"] else "-"
+        lines.append(
+            f"| `{test['id']}` | {test['outcome']} | {', '.join(test['requirements']) or '-'} | {_cell(purpose)} | "
+            f"{pcap} |"
+        )
+    lines += ["", report["summary"], ""]
+    return "\n".join(lines)
+
+
+def print_summary(report: dict) -> None:
+    for key, catalogue in report["catalogues"].items():
+        t = catalogue["totals"]
+        print(
+            f"{key:<8} {sum(t.values()):>4} requirements: {t['pass']:>3} pass, {t['fail']:>3} fail, "
+            f"{t['untested']:>3} untested, {t['not applicable']:>3} not applicable"
+        )
+        for row in catalogue["requirements"]:
+            if row["verdict"] == "fail":
+                failing = ", ".join(t["id"] for t in row["tests"] if t["outcome"] == "failed")
+                print(f"  FAIL {row['id']} ({row['level']}): {row['summary']}  [{failing}]")
+    if report["unknown_requirements"]:
+        print("tests cite ids in no catalogue: " + ", ".join(report["unknown_requirements"]))
+    print(report["summary"])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--junit", type=Path, default=REPO / "reports" / "out" / "junit.xml")
+    parser.add_argument("--requirements", type=Path, default=REPO / "conformance" / "requirements")
+    parser.add_argument("--out", type=Path, default=REPO / "reports" / "out")
+    args = parser.parse_args(argv)
+
+    try:
+        catalogues = reqs.load_catalogues(args.requirements)
+    except reqs.CatalogueError as error:
+        print(f"summary: {error}", file=sys.stderr)
+        return 2
+    if not catalogues:
+        print(f"summary: no catalogues in {args.requirements}", file=sys.stderr)
+        return 2
+    try:
+        tests = read_junit(args.junit)
+    except (OSError, ET.ParseError) as error:
+        print(f"summary: cannot read the junit XML {args.junit}: {error}", file=sys.stderr)
+        return 2
+
+    report = build(catalogues, tests, args.junit.resolve())
+    out_dir = args.out.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "report.md").write_text(render_markdown(report, out_dir), encoding="utf-8")
+    print_summary(report)
+    return 1 if report["mandatory_failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
