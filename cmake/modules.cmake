@@ -6,12 +6,14 @@
 # the modules this table says it needs.
 
 set(PICO_ALL_MODULES ETHERNET ARP IPV4 ICMP4 UDP LOOPBACK PCAP LINKSIM)
+# TCP joins PICO_ALL_MODULES (and the presets) when its implementation lands.
 
 option(PICO_ETHERNET "Ethernet II framing (RFC 894)" ON)
 option(PICO_ARP "ARP (RFC 826) and address conflict detection (RFC 5227)" ON)
 option(PICO_IPV4 "IPv4 (RFC 791, RFC 1122 3.2.1)" ON)
 option(PICO_ICMP4 "ICMPv4 (RFC 792, RFC 1122 3.2.2)" ON)
 option(PICO_UDP "UDP (RFC 768) and UDP sockets" ON)
+option(PICO_TCP "TCP (RFC 9293) and TCP sockets" OFF)
 option(PICO_LOOPBACK "Loopback device" ON)
 option(PICO_PCAP "pcap writer usable on any device" ON)
 option(PICO_LINKSIM "In-memory Link joining two stacks, with seeded impairments" ON)
@@ -20,6 +22,7 @@ option(PICO_LINKSIM "In-memory Link joining two stacks, with seeded impairments"
 set(PICO_DEPS_ARP ETHERNET IPV4)
 set(PICO_DEPS_ICMP4 IPV4)
 set(PICO_DEPS_UDP "IPV4")
+set(PICO_DEPS_TCP "IPV4")
 
 function(pico_check_dependencies)
   foreach(module IN LISTS PICO_ALL_MODULES)
@@ -55,6 +58,11 @@ set(PICO_IPV4_ROUTES 8 CACHE STRING "IPv4 routes (besides the connected routes)"
 set(PICO_MULTICAST_GROUPS 8 CACHE STRING "Link-layer multicast groups joined per device")
 set(PICO_UDP_SOCKETS 8 CACHE STRING "UDP sockets")
 set(PICO_UDP_RX_QUEUE 8 CACHE STRING "Datagrams queued per UDP socket")
+set(PICO_TCP_SOCKETS 16 CACHE STRING "TCP sockets (listening, half-open and connected alike)")
+set(PICO_TCP_SEND_BUFFER 16384 CACHE STRING "Bytes of send buffer per TCP connection")
+set(PICO_TCP_RECV_BUFFER 16384 CACHE STRING "Bytes of receive buffer per TCP connection")
+set(PICO_TCP_HALF_OPEN 4 CACHE STRING "Half-open (SYN-RECEIVED) connections per listening socket")
+set(PICO_TCP_MSL_MS 30000 CACHE STRING "Maximum segment lifetime in ms; TIME-WAIT lasts 2 MSL")
 set(PICO_SKIP_CHECKSUM_VERIFY OFF CACHE BOOL "Fuzz builds only: accept wrong checksums so mutations reach deep code")
 
 foreach(module IN LISTS PICO_ALL_MODULES)

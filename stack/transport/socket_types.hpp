@@ -25,9 +25,9 @@ enum class SocketError : std::int8_t {
 
 const char* socket_error_name(SocketError error);
 
-// Events delivered to a socket's callback. Readable is raised once per arriving datagram (UDP) or when new data
-// is buffered (TCP). Writable is raised when sending becomes possible again after it could not; UDP sends
-// never block, so UDP sockets never raise it.
+// Events delivered to a socket's callback. Readable is raised once per arriving datagram (UDP) or when new
+// data is buffered (TCP). Writable is raised when sending becomes possible again after it could not; UDP
+// sends never block, so UDP sockets never raise it.
 enum class SocketEvent : std::uint8_t {
     Readable = 1,
     Writable = 2,
@@ -43,7 +43,16 @@ enum class SocketOption : std::uint8_t {
     Ttl,       // unicast TTL, 1..255
     Tos,       // IPv4 type of service byte
     Broadcast, // 0/1: may send to broadcast addresses (SO_BROADCAST)
-    RxQueue,   // read-only: datagrams waiting
+    RxQueue,   // read-only: datagrams waiting (UDP) / bytes readable (TCP)
+    // TCP
+    NoDelay,      // 0/1: disable Nagle's algorithm
+    KeepAlive,    // 0/1: send keep-alive probes (off by default, RFC 9293 3.8.4)
+    KeepIdle,     // ms of idleness before the first probe (default 7,200,000)
+    KeepInterval, // ms between probes (default 75,000)
+    KeepCount,    // unanswered probes before the connection is dropped (default 9)
+    Linger,       // -1: close() is graceful in the background; 0: close() aborts with RST; >0: ms to linger
+    TxQueue,      // read-only: bytes in the send buffer not yet acknowledged
+    SendSpace,    // read-only: bytes that write() would accept now
 };
 
 } // namespace pico

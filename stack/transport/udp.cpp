@@ -435,6 +435,8 @@ SocketError set_option(Stack& stack, SocketHandle handle, SocketOption option, i
         return SocketError::Ok;
     case SocketOption::RxQueue:
         break; // read-only
+    default:
+        break; // TCP options do not apply to UDP
     }
     return SocketError::Invalid;
 }
@@ -455,6 +457,8 @@ SocketError get_option(Stack& stack, SocketHandle handle, SocketOption option, i
     case SocketOption::RxQueue:
         value = static_cast<int>(socket->rx.size());
         return SocketError::Ok;
+    default:
+        break; // TCP options do not apply to UDP
     }
     return SocketError::Invalid;
 }

@@ -1,0 +1,71 @@
+// Congestion control behind a compile-time interface: an algorithm is a type satisfying CongestionAlgorithm;
+// the TCB holds one (config selects which). NewReno (RFC 5681, RFC 6582) with limited transmit (RFC 3042) is
+// the one provided; CUBIC (RFC 9438) would be a second type with the same members.
+//
+// The algorithm sees numbers only (bytes and sequence numbers), never segments: the sender (tx) asks it how
+// much it may send (cwnd) and tells it what happened (new ACK, duplicate ACK, timeout). Pure logic,
+// unit-tested on its own.
+#pragma once
+#include "transport/tcp/seqnum.hpp"
+#include <concepts>
+#include <cstdint>
+
+namespace pico::tcp {
+
+// What the sender must do after a duplicate ACK.
+enum class DupAckAction : std::uint8_t {
+    None,            // nothing (beyond what cwnd allows)
+    LimitedTransmit, // RFC 3042: send one new segment if the receive window allows, cwnd unchanged
+    FastRetransmit,  // RFC 5681 3.2 / RFC 6582 3.2 step 2: retransmit the first unacknowledged segment now
+};
+
+template <class T>
+concept CongestionAlgorithm = requires(T cc, const T ccc, std::uint32_t n, SeqNum s, bool b) {
+    { cc.init(n) } -> std::same_as<void>; // n: sender MSS; sets the initial window (RFC 5681 3.1 / RFC 3390)
+    { ccc.cwnd() } -> std::same_as<std::uint32_t>;
+    { ccc.ssthresh() } -> std::same_as<std::uint32_t>;
+    { ccc.in_recovery() } -> std::same_as<bool>;
+    // New data acknowledged: bytes newly acked, the ACK's value, snd_max at the time, and the flight size
+    // before the ACK. Handles slow start / congestion avoidance, and full/partial ACKs in recovery (RFC
+    // 6582). Returns true when the sender must retransmit the next unacknowledged segment now (partial ACK).
+    { cc.on_ack(n, s, s, n) } -> std::same_as<bool>;
+    // A duplicate ACK (RFC 5681 section 2 definition, checked by the caller): the count so far is kept
+    // inside. Arguments: snd_una, snd_max, flight size.
+    { cc.on_duplicate_ack(s, s, n) } -> std::same_as<DupAckAction>;
+    // Retransmission timeout (RFC 5681 eqn. 4, cwnd = 1 MSS), with the flight size.
+    { cc.on_timeout(n) } -> std::same_as<void>;
+    // Idle for longer than an RTO (RFC 5681 4.1): restart window.
+    { cc.on_idle_restart() } -> std::same_as<void>;
+    { cc.set_mss(n) } -> std::same_as<void>;               // the effective MSS changed (PMTU, options)
+    { cc.exit_recovery_on_sack(b) } -> std::same_as<void>; // reserved for SACK-based recovery bookkeeping
+};
+
+// RFC 5681 + RFC 6582 (NewReno) + RFC 3042 (limited transmit).
+class NewReno {
+  public:
+    void init(std::uint32_t mss);
+    std::uint32_t cwnd() const { return cwnd_; }
+    std::uint32_t ssthresh() const { return ssthresh_; }
+    bool in_recovery() const { return in_recovery_; }
+    std::uint8_t duplicate_acks() const { return dupacks_; }
+    SeqNum recover() const { return recover_; }
+    bool on_ack(std::uint32_t bytes_acked, SeqNum ack, SeqNum snd_max, std::uint32_t flight_size);
+    DupAckAction on_duplicate_ack(SeqNum snd_una, SeqNum snd_max, std::uint32_t flight_size);
+    void on_timeout(std::uint32_t flight_size);
+    void on_idle_restart();
+    void set_mss(std::uint32_t mss);
+    void exit_recovery_on_sack(bool) {}
+
+  private:
+    std::uint32_t mss_ = 536;
+    std::uint32_t cwnd_ = 0;
+    std::uint32_t ssthresh_ = 0xffffffffu; // RFC 5681 3.1: arbitrarily high initially
+    std::uint32_t bytes_acked_in_ca_ = 0;  // RFC 3465-style byte counting in congestion avoidance
+    std::uint8_t dupacks_ = 0;
+    bool in_recovery_ = false;
+    SeqNum recover_{};
+};
+
+static_assert(CongestionAlgorithm<NewReno>);
+
+} // namespace pico::tcp
