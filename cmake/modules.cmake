@@ -65,7 +65,7 @@ set(PICO_TCP_HALF_OPEN 4 CACHE STRING "Half-open (SYN-RECEIVED) connections per 
 set(PICO_TCP_MSL_MS 30000 CACHE STRING "Maximum segment lifetime in ms; TIME-WAIT lasts 2 MSL")
 set(PICO_SKIP_CHECKSUM_VERIFY OFF CACHE BOOL "Fuzz builds only: accept wrong checksums so mutations reach deep code")
 
-foreach(module IN LISTS PICO_ALL_MODULES)
+foreach(module IN LISTS PICO_ALL_MODULES ITEMS TCP)
   if(PICO_${module})
     set(PICO_${module}_VALUE true)
     set(PICO_${module}_NUM 1)

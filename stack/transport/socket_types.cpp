@@ -30,6 +30,18 @@ const char* socket_error_name(SocketError error) {
         return "Unreachable";
     case SocketError::Closed:
         return "Closed";
+    case SocketError::ConnectionRefused:
+        return "ConnectionRefused";
+    case SocketError::ConnectionReset:
+        return "ConnectionReset";
+    case SocketError::TimedOut:
+        return "TimedOut";
+    case SocketError::NotListening:
+        return "NotListening";
+    case SocketError::AlreadyConnected:
+        return "AlreadyConnected";
+    case SocketError::InProgress:
+        return "InProgress";
     }
     return "?";
 }

@@ -21,6 +21,13 @@ enum class SocketError : std::int8_t {
     QueueFull,
     Unreachable, // an ICMP error reported the peer unreachable
     Closed,
+    // TCP
+    ConnectionRefused, // RST in answer to our SYN
+    ConnectionReset,   // RST on an established connection
+    TimedOut,          // retransmission or keep-alive gave up
+    NotListening,      // accept on a socket that is not listening
+    AlreadyConnected,  // connect/listen on a socket already in use
+    InProgress,        // not possible in the current state (e.g. write before Connected)
 };
 
 const char* socket_error_name(SocketError error);
