@@ -60,6 +60,9 @@ enum class SocketOption : std::uint8_t {
     Linger,       // -1: close() is graceful in the background; 0: close() aborts with RST; >0: ms to linger
     TxQueue,      // read-only: bytes in the send buffer not yet acknowledged
     SendSpace,    // read-only: bytes that write() would accept now
+    SendBuffer,   // bytes of send buffer used (1..config::tcp_send_buffer)
+    RecvBuffer, // bytes of receive buffer used, hence the largest window offered (1..config::tcp_recv_buffer)
+    MaxSegment, // upper bound on the MSS we announce and use (RFC 9293 3.7.1), before the peer's own
 };
 
 } // namespace pico

@@ -54,8 +54,10 @@ SocketError read(Stack& stack, SocketHandle socket, MutBytes out, std::size_t& r
 // Urgent data (RFC 9293 3.8.5 / RFC 6093): write with the urgent pointer set after the last byte.
 SocketError write_urgent(Stack& stack, SocketHandle socket, Bytes data, std::size_t& written);
 SocketError shutdown_write(Stack& stack, SocketHandle socket); // send FIN after the queued data
-SocketError close(Stack& stack, SocketHandle socket);          // graceful (or per the Linger option)
-SocketError abort(Stack& stack, SocketHandle socket);          // RST, free at once
+// No more reads: buffered and later data is discarded (and acknowledged, so the peer is not stalled).
+SocketError shutdown_read(Stack& stack, SocketHandle socket);
+SocketError close(Stack& stack, SocketHandle socket); // graceful (or per the Linger option)
+SocketError abort(Stack& stack, SocketHandle socket); // RST, free at once
 SocketError set_option(Stack& stack, SocketHandle socket, SocketOption option, int value);
 SocketError get_option(Stack& stack, SocketHandle socket, SocketOption option, int& value);
 SocketError local_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port);
