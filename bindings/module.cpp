@@ -19,8 +19,12 @@
 #include "port/virtual_platform.hpp"
 #include "socket/socket.hpp"
 #include "transport/socket_types.hpp"
+#include "transport/tcp/tcp.hpp"
 #if PICO_WITH_PCAP
 #include "link/pcap.hpp"
+#endif
+#if PICO_WITH_LINKSIM
+#include "link/link_sim.hpp"
 #endif
 
 #include <pybind11/pybind11.h>
@@ -142,7 +146,25 @@ pico::SocketOption option_named(const std::string& name) {
     if (name == "Tos") return pico::SocketOption::Tos;
     if (name == "Broadcast") return pico::SocketOption::Broadcast;
     if (name == "RxQueue") return pico::SocketOption::RxQueue;
-    throw py::value_error("unknown socket option '" + name + "' (Ttl, Tos, Broadcast, RxQueue)");
+    // TCP (a UDP socket answers these with SocketError("Invalid"))
+    if (name == "NoDelay") return pico::SocketOption::NoDelay;
+    if (name == "KeepAlive") return pico::SocketOption::KeepAlive;
+    if (name == "KeepIdle") return pico::SocketOption::KeepIdle;
+    if (name == "KeepInterval") return pico::SocketOption::KeepInterval;
+    if (name == "KeepCount") return pico::SocketOption::KeepCount;
+    if (name == "Linger") return pico::SocketOption::Linger;
+    if (name == "TxQueue") return pico::SocketOption::TxQueue;
+    if (name == "SendSpace") return pico::SocketOption::SendSpace;
+    if (name == "SendBuffer") return pico::SocketOption::SendBuffer;
+    if (name == "RecvBuffer") return pico::SocketOption::RecvBuffer;
+    if (name == "MaxSegment") return pico::SocketOption::MaxSegment;
+    if (name == "RetransmitTimeoutMs") return pico::SocketOption::RetransmitTimeoutMs;
+    if (name == "ConnectTimeoutMs") return pico::SocketOption::ConnectTimeoutMs;
+    if (name == "UrgentPending") return pico::SocketOption::UrgentPending;
+    throw py::value_error("unknown socket option '" + name +
+                          "' (Ttl, Tos, Broadcast, RxQueue, NoDelay, KeepAlive, KeepIdle, KeepInterval, "
+                          "KeepCount, Linger, TxQueue, SendSpace, SendBuffer, RecvBuffer, MaxSegment, "
+                          "RetransmitTimeoutMs, ConnectTimeoutMs, UrgentPending)");
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -274,6 +296,47 @@ struct PyUdpSocket {
     py::list events; // (event name, error name), oldest first
 };
 
+// The state of one TCP socket opened (or accepted) from Python; its address is the socket callback's context.
+// Owned by the PyStack, which outlives the C++ Stack's use of it (the Stack is destroyed first), so the
+// callback never reaches freed memory. close() and abort() detach it: the handle stops being ours (the stack
+// may keep the connection in FIN-WAIT or TIME-WAIT, and later give the handle to another socket), so no
+// operation and no event reaches this object afterwards.
+struct PyTcpSocket {
+    PyStack* owner = nullptr;
+    pico::SocketHandle handle = -1;
+    bool closed = false; // close() or abort() was called: detached from the handle
+    bool eof = false;    // read() reached the end of the peer's stream
+    py::list events;     // (event name, error name), oldest first
+};
+
+#if PICO_WITH_LINKSIM
+// A pico::Link (an in-memory cable with impairments) between two Python stacks. Its time source is a
+// VirtualPlatform on the given VirtualClock (a Python object it keeps a reference to). Each PyLinkPort that
+// attaches an end keeps a reference to the PyLink, so the Link outlives every stack holding its frames.
+struct PyLink {
+    py::object clock_object;
+    std::unique_ptr<pico::VirtualPlatform> platform;
+    std::unique_ptr<pico::Link> link;
+    bool attached[2] = {false, false};
+};
+
+// One end of a Link attached to a PyStack (owned by it).
+struct PyLinkPort {
+    PyStack* owner = nullptr;
+    std::string name;
+    py::object link_object; // keeps the PyLink alive while the stack may hold its frames
+    pico::LinkEnd* end = nullptr;
+    pico::IfIndex index = pico::no_interface;
+    std::unique_ptr<Capture> capture;
+
+    void stop_capture() {
+        if (!capture) return;
+        end->set_tap(nullptr);
+        capture.reset();
+    }
+};
+#endif
+
 struct PyIpv4 {
     PyStack* owner = nullptr;
 };
@@ -292,6 +355,16 @@ void on_udp_event(void* context, pico::SocketHandle, pico::SocketEvent event, pi
         socket->events.append(py::make_tuple(event_name(event), pico::socket_error_name(error)));
     } catch (...) {
         // Never unwind through the stack's frames; a failed append (out of memory) loses one event record.
+        PyErr_Clear();
+    }
+}
+
+void on_tcp_event(void* context, pico::SocketHandle, pico::SocketEvent event, pico::SocketError error) {
+    auto* socket = static_cast<PyTcpSocket*>(context);
+    if (socket->closed) return; // detached at close()/abort()
+    try {
+        socket->events.append(py::make_tuple(event_name(event), pico::socket_error_name(error)));
+    } catch (...) {
         PyErr_Clear();
     }
 }
@@ -326,16 +399,30 @@ class PyStack {
         for (auto& dev : devices_)
             dev->stop_capture();
         devices_.clear();
+#if PICO_WITH_LINKSIM
+        for (auto& port : link_ports_)
+            port->stop_capture();
+#endif
         stack_.reset();
         sockets_.clear();
+        tcp_sockets_.clear();
+#if PICO_WITH_LINKSIM
+        link_ports_.clear(); // after the stack: its frames from the Link's pool are back
+#endif
     }
 
     PyStack(const PyStack&) = delete;
     PyStack& operator=(const PyStack&) = delete;
 
-    pico::Stack& stack() { return *stack_; }
-    pico::VirtualClock& clock() { return *clock_; }
-    py::object clock_object() const { return clock_object_; }
+    pico::Stack& stack() {
+        return *stack_;
+    }
+    pico::VirtualClock& clock() {
+        return *clock_;
+    }
+    py::object clock_object() const {
+        return clock_object_;
+    }
 
     PyWireDevice* add_wire_device(const std::string& name, const std::string& mac, int mtu) {
         if (mtu < 68 || mtu > 65535) throw py::value_error("mtu out of range: " + std::to_string(mtu));
@@ -379,6 +466,52 @@ class PyStack {
         }
     }
 
+    // A new TCP socket, or (listener >= 0) the next connection accepted on listener: nullptr (None) when none
+    // is ready.
+    PyTcpSocket* tcp_socket(pico::SocketHandle listener = -1) {
+        if constexpr (pico::config::tcp) {
+            auto socket = std::make_unique<PyTcpSocket>();
+            socket->owner = this;
+            pico::SocketHandle handle =
+                listener < 0 ? pico::tcp::open(*stack_, &on_tcp_event, socket.get())
+                             : pico::tcp::accept(*stack_, listener, &on_tcp_event, socket.get());
+            if (handle < 0) {
+                auto error = static_cast<pico::SocketError>(-handle);
+                if (listener >= 0 && error == pico::SocketError::WouldBlock) return nullptr;
+                raise_socket_error(error);
+            }
+            socket->handle = handle;
+            tcp_sockets_.push_back(std::move(socket));
+            return tcp_sockets_.back().get();
+        } else {
+            (void)listener;
+            throw std::runtime_error("TCP is not built in");
+        }
+    }
+
+#if PICO_WITH_LINKSIM
+    PyLinkPort* attach_link(py::object link_object, const std::string& end_name, const std::string& name) {
+        auto& link = link_object.cast<PyLink&>();
+        int side = end_name == "a" ? 0 : end_name == "b" ? 1 : -1;
+        if (side < 0) throw py::value_error("end must be \"a\" or \"b\", not '" + end_name + "'");
+        if (link.attached[side])
+            throw std::runtime_error("end " + end_name + " of this Link is attached already");
+        auto port = std::make_unique<PyLinkPort>();
+        port->owner = this;
+        port->name = name;
+        port->link_object = link_object;
+        port->end = side == 0 ? &link.link->a() : &link.link->b();
+        port->end->set_name(port->name.c_str());
+        port->index = stack_->attach(*port->end);
+        if (port->index == pico::no_interface)
+            throw std::runtime_error("no room for another device (config max_devices = " +
+                                     std::to_string(pico::config::max_devices) + ")");
+        link.attached[side] = true;
+        link_ports_.push_back(std::move(port));
+        return link_ports_.back().get();
+    }
+#endif
+
     py::dict stats() {
         py::dict out;
         stack_->for_each_module([&](const char* name, const pico::ModuleCounters& counters) {
@@ -404,13 +537,28 @@ class PyStack {
         py::dict pools;
         pools["frames"] = frame_pool;
         pools["timers"] = timers;
+        if constexpr (pico::config::tcp) {
+            std::size_t in_use = 0;
+            for (const auto& tcb : pico::tcp::state(*stack_).tcbs)
+                in_use += tcb.in_use ? 1 : 0;
+            py::dict tcbs;
+            tcbs["capacity"] = pico::config::tcp_sockets;
+            tcbs["in_use"] = in_use;
+            pools["tcp"] = tcbs;
+        }
         out["pools"] = pools;
         return out;
     }
 
-    PyIpv4& ipv4() { return ipv4_; }
-    PyArp& arp() { return arp_; }
-    PyIcmp4& icmp4() { return icmp4_; }
+    PyIpv4& ipv4() {
+        return ipv4_;
+    }
+    PyArp& arp() {
+        return arp_;
+    }
+    PyIcmp4& icmp4() {
+        return icmp4_;
+    }
 
   private:
     static void on_echo_reply(void* context, const pico::icmp4::EchoReply& reply) {
@@ -435,10 +583,53 @@ class PyStack {
     std::unique_ptr<pico::Stack> stack_;
     std::vector<std::unique_ptr<PyWireDevice>> devices_;
     std::vector<std::unique_ptr<PyUdpSocket>> sockets_;
+    std::vector<std::unique_ptr<PyTcpSocket>> tcp_sockets_;
+#if PICO_WITH_LINKSIM
+    std::vector<std::unique_ptr<PyLinkPort>> link_ports_;
+#endif
     PyIpv4 ipv4_;
     PyArp arp_;
     PyIcmp4 icmp4_;
 };
+
+// The TCP socket, unless close() or abort() detached it from its handle.
+PyTcpSocket& live(PyTcpSocket& socket) {
+    if (socket.closed) raise_socket_error(pico::SocketError::Closed);
+    return socket;
+}
+
+#if PICO_WITH_LINKSIM
+void link_capture_start(PyLinkPort& port, const std::string& path, std::uint32_t snaplen) {
+    port.stop_capture();
+    auto capture = std::make_unique<Capture>();
+    capture->path = path;
+    capture->sink = std::make_unique<FileSink>(path);
+    capture->writer = std::make_unique<CaptureWriter>(*capture->sink, port.end->link_type(), snaplen);
+    capture->sink->flush();
+    capture->tap = std::make_unique<FlushingTap>(*capture->writer, *capture->sink);
+    port.end->set_tap(capture->tap.get());
+    port.capture = std::move(capture);
+}
+
+double probability_arg(const char* name, double p) {
+    if (!(p >= 0.0 && p <= 1.0))
+        throw py::value_error(std::string(name) + " must be a probability in [0, 1]");
+    return p;
+}
+
+pico::Impairments impairments_arg(double loss, double duplicate, double reorder, double corrupt,
+                                  std::int64_t delay_ms, std::int64_t reorder_extra_delay_ms) {
+    if (delay_ms < 0 || reorder_extra_delay_ms < 0) throw py::value_error("delays are not negative");
+    pico::Impairments impairments;
+    impairments.loss = probability_arg("loss", loss);
+    impairments.duplicate = probability_arg("duplicate", duplicate);
+    impairments.reorder = probability_arg("reorder", reorder);
+    impairments.corrupt = probability_arg("corrupt", corrupt);
+    impairments.delay_ms = static_cast<pico::TimeMs>(delay_ms);
+    impairments.reorder_extra_delay_ms = static_cast<pico::TimeMs>(reorder_extra_delay_ms);
+    return impairments;
+}
+#endif
 
 PyUdpSocket& open_socket(PyUdpSocket& socket) {
     if (socket.closed) raise_socket_error(pico::SocketError::Closed);
@@ -495,6 +686,7 @@ PYBIND11_MODULE(_core, m) {
         modules["ipv4"] = pico::config::ipv4;
         modules["icmp4"] = pico::config::icmp4;
         modules["udp"] = pico::config::udp;
+        modules["tcp"] = pico::config::tcp;
         modules["loopback"] = pico::config::loopback;
         modules["pcap"] = pico::config::pcap;
         modules["linksim"] = pico::config::linksim;
@@ -512,6 +704,11 @@ PYBIND11_MODULE(_core, m) {
         config["ipv4_routes"] = pico::config::ipv4_routes;
         config["udp_sockets"] = pico::config::udp_sockets;
         config["udp_rx_queue"] = pico::config::udp_rx_queue;
+        config["tcp_sockets"] = pico::config::tcp_sockets;
+        config["tcp_send_buffer"] = pico::config::tcp_send_buffer;
+        config["tcp_recv_buffer"] = pico::config::tcp_recv_buffer;
+        config["tcp_half_open"] = pico::config::tcp_half_open;
+        config["tcp_msl_ms"] = pico::config::tcp_msl_ms;
         config["skip_checksum_verify"] = pico::config::skip_checksum_verify;
         return config;
     });
@@ -773,4 +970,294 @@ PYBIND11_MODULE(_core, m) {
         stack_class.def_property_readonly("icmp4", &PyStack::icmp4,
                                           py::return_value_policy::reference_internal);
     }
+    if constexpr (pico::config::tcp) {
+        py::class_<PyTcpSocket>(
+            m, "TcpSocket",
+            "A TCP socket (non-blocking); errors raise picotcp.SocketError(name). After close() or abort() "
+            "the "
+            "object is detached from the connection (which the stack may keep in FIN-WAIT or TIME-WAIT): "
+            "state reads \"CLOSED\", events stop, and other operations raise SocketError('Closed').")
+            .def_property_readonly("handle", [](const PyTcpSocket& s) { return s.handle; })
+            .def_property_readonly("closed", [](const PyTcpSocket& s) { return s.closed; })
+            .def_property_readonly(
+                "eof", [](const PyTcpSocket& s) { return s.eof; },
+                "True once read() reached the end of the peer's stream (its FIN).")
+            .def_readonly("events", &PyTcpSocket::events)
+            .def(
+                "bind",
+                [](PyTcpSocket& s, const std::string& ip, int port) {
+                    check(pico::tcp::bind(live(s).owner->stack(), s.handle, to_ipv4(ip), port_arg(port)));
+                },
+                py::arg("ip"), py::arg("port"))
+            .def(
+                "listen",
+                [](PyTcpSocket& s, int backlog) {
+                    if (backlog < 0 || backlog > 255) throw py::value_error("backlog out of range 0..255");
+                    check(pico::tcp::listen(live(s).owner->stack(), s.handle,
+                                            static_cast<std::uint8_t>(backlog)));
+                },
+                py::arg("backlog") = 8)
+            .def(
+                "accept", [](PyTcpSocket& s) { return live(s).owner->tcp_socket(s.handle); },
+                py::return_value_policy::reference_internal,
+                "The next connection that completed its handshake (a new TcpSocket with its own events), or "
+                "None when none is ready.")
+            .def(
+                "connect",
+                [](PyTcpSocket& s, const std::string& ip, int port) {
+                    check(pico::tcp::connect(live(s).owner->stack(), s.handle, to_ipv4(ip), port_arg(port)));
+                },
+                py::arg("ip"), py::arg("port"))
+            .def(
+                "write",
+                [](PyTcpSocket& s, py::object data) {
+                    std::string bytes = to_bytes(data);
+                    std::size_t written = 0;
+                    pico::SocketError error =
+                        pico::tcp::write(live(s).owner->stack(), s.handle, span_of(bytes), written);
+                    if (error == pico::SocketError::WouldBlock) return std::size_t{0};
+                    check(error);
+                    return written;
+                },
+                py::arg("data"), "Bytes the send buffer took (0 when it is full).")
+            .def(
+                "write_urgent",
+                [](PyTcpSocket& s, py::object data) {
+                    std::string bytes = to_bytes(data);
+                    std::size_t written = 0;
+                    pico::SocketError error =
+                        pico::tcp::write_urgent(live(s).owner->stack(), s.handle, span_of(bytes), written);
+                    if (error == pico::SocketError::WouldBlock) return std::size_t{0};
+                    check(error);
+                    return written;
+                },
+                py::arg("data"), "Urgent data (RFC 9293 3.8.5): bytes the send buffer took (0 when full).")
+            .def(
+                "read",
+                [](PyTcpSocket& s, std::size_t max) -> py::object {
+                    if (max == 0) throw py::value_error("max must be at least 1");
+                    std::vector<std::uint8_t> buffer(max);
+                    std::size_t got = 0;
+                    bool eof = false;
+                    pico::SocketError error =
+                        pico::tcp::read(live(s).owner->stack(), s.handle,
+                                        pico::MutBytes{buffer.data(), buffer.size()}, got, eof);
+                    if (error == pico::SocketError::WouldBlock) return py::none();
+                    check(error);
+                    if (got == 0) {
+                        if (!eof) return py::none();
+                        s.eof = true;
+                    }
+                    return py_bytes(pico::Bytes{buffer.data(), got});
+                },
+                py::arg("max") = 65536u,
+                "Up to max received bytes in order; b\"\" at the end of the stream, None when nothing is "
+                "buffered.")
+            .def(
+                "shutdown",
+                [](PyTcpSocket& s, const std::string& how) {
+                    pico::Stack& stack = live(s).owner->stack();
+                    if (how == "write") {
+                        check(pico::tcp::shutdown_write(stack, s.handle));
+                    } else if (how == "read") {
+                        check(pico::tcp::shutdown_read(stack, s.handle));
+                    } else if (how == "both") {
+                        pico::SocketError write_error = pico::tcp::shutdown_write(stack, s.handle);
+                        pico::SocketError read_error = pico::tcp::shutdown_read(stack, s.handle);
+                        check(write_error);
+                        check(read_error);
+                    } else {
+                        throw py::value_error("shutdown how must be \"read\", \"write\" or \"both\", not '" +
+                                              how + "'");
+                    }
+                },
+                py::arg("how") = "both")
+            .def(
+                "close",
+                [](PyTcpSocket& s) {
+                    if (s.closed) return;
+                    // Detach first: the stack keeps the connection (FIN-WAIT, TIME-WAIT) and reuses the
+                    // handle later; nothing of it reaches this object any more (the Closed event included).
+                    s.closed = true;
+                    pico::tcp::set_callback(s.owner->stack(), s.handle, nullptr, nullptr);
+                    check(pico::tcp::close(s.owner->stack(), s.handle));
+                },
+                "Graceful close (or per the Linger option); the object is detached from the connection.")
+            .def(
+                "abort",
+                [](PyTcpSocket& s) {
+                    if (s.closed) return;
+                    s.closed = true;
+                    pico::tcp::set_callback(s.owner->stack(), s.handle, nullptr, nullptr);
+                    check(pico::tcp::abort(s.owner->stack(), s.handle));
+                },
+                "Reset the connection (RST) and free it at once.")
+            .def(
+                "set_option",
+                [](PyTcpSocket& s, const std::string& name, int value) {
+                    check(pico::tcp::set_option(live(s).owner->stack(), s.handle, option_named(name), value));
+                },
+                py::arg("name"), py::arg("value"))
+            .def(
+                "get_option",
+                [](PyTcpSocket& s, const std::string& name) {
+                    int value = 0;
+                    check(pico::tcp::get_option(live(s).owner->stack(), s.handle, option_named(name), value));
+                    return value;
+                },
+                py::arg("name"))
+            .def_property_readonly("state",
+                                   [](PyTcpSocket& s) -> std::string {
+                                       if (s.closed) return "CLOSED";
+                                       pico::tcp::TcpState state = pico::tcp::TcpState::Closed;
+                                       check(pico::tcp::connection_state(s.owner->stack(), s.handle, state));
+                                       return pico::tcp::state_name(state);
+                                   })
+            .def_property_readonly(
+                "soft_error",
+                [](PyTcpSocket& s) -> std::string {
+                    pico::SocketError error = pico::SocketError::Ok;
+                    check(pico::tcp::soft_error(live(s).owner->stack(), s.handle, error));
+                    return pico::socket_error_name(error);
+                },
+                "The last soft error (an ICMP error that did not abort the connection, RFC 1122 4.2.3.9): "
+                "its SocketError name, \"Ok\" when none.")
+            .def_property_readonly(
+                "local",
+                [](PyTcpSocket& s) {
+                    pico::Ipv4Addr address;
+                    std::uint16_t port = 0;
+                    check(pico::tcp::local_endpoint(live(s).owner->stack(), s.handle, address, port));
+                    return endpoint(address, port);
+                })
+            .def_property_readonly(
+                "remote",
+                [](PyTcpSocket& s) {
+                    pico::Ipv4Addr address;
+                    std::uint16_t port = 0;
+                    check(pico::tcp::remote_endpoint(live(s).owner->stack(), s.handle, address, port));
+                    return endpoint(address, port);
+                })
+            .def("__repr__", [](PyTcpSocket& s) {
+                std::string text = "<TcpSocket handle=" + std::to_string(s.handle);
+                pico::tcp::TcpState state = pico::tcp::TcpState::Closed;
+                if (s.closed)
+                    text += " closed";
+                else if (pico::tcp::connection_state(s.owner->stack(), s.handle, state) ==
+                         pico::SocketError::Ok)
+                    text += std::string(" ") + pico::tcp::state_name(state);
+                return text + ">";
+            });
+        stack_class.def(
+            "tcp_socket", [](PyStack& s) { return s.tcp_socket(); },
+            py::return_value_policy::reference_internal);
+    }
+
+#if PICO_WITH_LINKSIM
+    py::class_<PyLink>(
+        m, "Link",
+        "An in-memory Ethernet cable between two stacks with seeded impairments (pico::Link). "
+        "Attach its ends with Stack.attach_link(link, \"a\") and Stack.attach_link(link, \"b\"); "
+        "frames cross when the stacks poll.")
+        .def(py::init([](py::object clock, std::uint64_t seed, double loss, double duplicate, double reorder,
+                         double corrupt, std::int64_t delay_ms, std::int64_t reorder_extra_delay_ms,
+                         const std::string& mac_a, const std::string& mac_b, int mtu) {
+                 if (mtu < 68 || mtu > 65535)
+                     throw py::value_error("mtu out of range: " + std::to_string(mtu));
+                 auto link = std::make_unique<PyLink>();
+                 link->clock_object = clock;
+                 auto* virtual_clock = clock.cast<pico::VirtualClock*>();
+                 if (virtual_clock == nullptr) throw py::type_error("clock must be a picotcp.VirtualClock");
+                 link->platform = std::make_unique<pico::VirtualPlatform>(*virtual_clock, seed);
+                 link->link = std::make_unique<pico::Link>(
+                     *link->platform, seed,
+                     impairments_arg(loss, duplicate, reorder, corrupt, delay_ms, reorder_extra_delay_ms),
+                     to_mac(mac_a), to_mac(mac_b), static_cast<std::uint16_t>(mtu));
+                 return link;
+             }),
+             py::arg("clock"), py::arg("seed") = 1u, py::arg("loss") = 0.0, py::arg("duplicate") = 0.0,
+             py::arg("reorder") = 0.0, py::arg("corrupt") = 0.0, py::arg("delay_ms") = 0,
+             py::arg("reorder_extra_delay_ms") = 5, py::arg("mac_a") = "02:00:00:00:00:0a",
+             py::arg("mac_b") = "02:00:00:00:00:0b", py::arg("mtu") = 1500)
+        .def(
+            "set_impairments",
+            [](PyLink& l, double loss, double duplicate, double reorder, double corrupt,
+               std::int64_t delay_ms, std::int64_t reorder_extra_delay_ms) {
+                l.link->set_impairments(
+                    impairments_arg(loss, duplicate, reorder, corrupt, delay_ms, reorder_extra_delay_ms));
+            },
+            py::arg("loss") = 0.0, py::arg("duplicate") = 0.0, py::arg("reorder") = 0.0,
+            py::arg("corrupt") = 0.0, py::arg("delay_ms") = 0, py::arg("reorder_extra_delay_ms") = 5)
+        .def_property_readonly("in_flight", [](const PyLink& l) { return l.link->in_flight(); })
+        .def("stats", [](const PyLink& l) {
+            pico::LinkStats stats = l.link->stats();
+            py::dict out;
+            out["transmitted"] = stats.transmitted;
+            out["delivered"] = stats.delivered;
+            out["lost"] = stats.lost;
+            out["duplicated"] = stats.duplicated;
+            out["reordered"] = stats.reordered;
+            out["corrupted"] = stats.corrupted;
+            out["overflow"] = stats.overflow;
+            out["oversize"] = stats.oversize;
+            return out;
+        });
+
+    py::class_<PyLinkPort>(m, "LinkPort", "One end of a Link attached to a Stack (a device of that stack).")
+        .def_property_readonly("index", [](const PyLinkPort& p) { return static_cast<int>(p.index); })
+        .def_property_readonly("name", [](const PyLinkPort& p) { return p.name; })
+        .def_property_readonly("mac", [](const PyLinkPort& p) { return mac_text(p.end->mac()); })
+        .def_property_readonly("mtu", [](const PyLinkPort& p) { return p.end->mtu(); })
+        .def(
+            "start_capture",
+            [](PyLinkPort& p, const std::string& path, std::uint32_t snaplen) {
+                link_capture_start(p, path, snaplen);
+            },
+            py::arg("path"), py::arg("snaplen") = 65535u)
+        .def("stop_capture", &PyLinkPort::stop_capture)
+        .def("__repr__", [](const PyLinkPort& p) {
+            return "<LinkPort " + p.name + " index=" + std::to_string(p.index) +
+                   " mac=" + mac_text(p.end->mac()) + ">";
+        });
+    stack_class.def("attach_link", &PyStack::attach_link, py::arg("link"), py::arg("end"),
+                    py::arg("name") = "link0", py::return_value_policy::reference_internal);
+
+    // The address and ARP calls that take a WireDevice take a LinkPort too (extra overloads).
+    if constexpr (pico::config::ipv4) {
+        auto ipv4_class = py::reinterpret_borrow<py::class_<PyIpv4>>(m.attr("Ipv4"));
+        ipv4_class
+            .def(
+                "add_address",
+                [](PyIpv4& api, const PyLinkPort& dev, const std::string& ip, int prefix) {
+                    if (prefix < 0 || prefix > 32) return false;
+                    return pico::ipv4::add_address(api.owner->stack(), dev.index, to_ipv4(ip),
+                                                   static_cast<std::uint8_t>(prefix));
+                },
+                py::arg("dev"), py::arg("ip"), py::arg("prefix"))
+            .def(
+                "remove_address",
+                [](PyIpv4& api, const PyLinkPort& dev, const std::string& ip) {
+                    return pico::ipv4::remove_address(api.owner->stack(), dev.index, to_ipv4(ip));
+                },
+                py::arg("dev"), py::arg("ip"))
+            .def(
+                "add_route",
+                [](PyIpv4& api, const std::string& prefix, const std::string& via, const PyLinkPort& dev) {
+                    auto [address, len] = to_prefix(prefix);
+                    return pico::ipv4::add_route(api.owner->stack(), address, len, to_ipv4(via), dev.index);
+                },
+                py::arg("prefix"), py::arg("via") = "0.0.0.0", py::arg("dev"));
+    }
+    if constexpr (pico::config::arp) {
+        auto arp_class = py::reinterpret_borrow<py::class_<PyArp>>(m.attr("Arp"));
+        arp_class.def(
+            "lookup",
+            [](PyArp& api, const PyLinkPort& dev, const std::string& ip) -> py::object {
+                auto mac = pico::arp::lookup(api.owner->stack(), dev.index, to_ipv4(ip));
+                if (!mac) return py::none();
+                return py::str(mac_text(*mac));
+            },
+            py::arg("dev"), py::arg("ip"));
+    }
+#endif
 }

@@ -5,15 +5,14 @@
 # Dependencies are declared once here (picoTCP's MODTREE idea); ci/modcheck builds each module alone with only
 # the modules this table says it needs.
 
-set(PICO_ALL_MODULES ETHERNET ARP IPV4 ICMP4 UDP LOOPBACK PCAP LINKSIM)
-# TCP joins PICO_ALL_MODULES (and the presets) when its implementation lands.
+set(PICO_ALL_MODULES ETHERNET ARP IPV4 ICMP4 UDP TCP LOOPBACK PCAP LINKSIM)
 
 option(PICO_ETHERNET "Ethernet II framing (RFC 894)" ON)
 option(PICO_ARP "ARP (RFC 826) and address conflict detection (RFC 5227)" ON)
 option(PICO_IPV4 "IPv4 (RFC 791, RFC 1122 3.2.1)" ON)
 option(PICO_ICMP4 "ICMPv4 (RFC 792, RFC 1122 3.2.2)" ON)
 option(PICO_UDP "UDP (RFC 768) and UDP sockets" ON)
-option(PICO_TCP "TCP (RFC 9293) and TCP sockets" OFF)
+option(PICO_TCP "TCP (RFC 9293) and TCP sockets" ON)
 option(PICO_LOOPBACK "Loopback device" ON)
 option(PICO_PCAP "pcap writer usable on any device" ON)
 option(PICO_LINKSIM "In-memory Link joining two stacks, with seeded impairments" ON)

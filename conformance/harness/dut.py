@@ -123,10 +123,41 @@ class Dut:
         return self.clock.now_ms
 
     def _collect(self) -> None:
-        for data in self.eth.collect():
-            frame = dissect(data)
-            self._pending.append(frame)
-            self.log.append((self.clock.now_ms, "out", frame))
+        for _ in range(100):  # bounded: each round answers ARP requests, whose answers may release frames
+            sent = self.eth.collect()
+            if not sent:
+                return
+            replies = []
+            for data in sent:
+                frame = dissect(data)
+                self.log.append((self.clock.now_ms, "out", frame))
+                reply = self._arp_answer(frame)
+                if reply is None:
+                    self._pending.append(frame)
+                else:
+                    replies.append(reply)
+            for reply in replies:
+                self.log.append((self.clock.now_ms, "in", reply))
+                self.eth.inject(raw(reply))
+
+    # Hosts that answer the DUT's ARP requests (answer_arp): ip -> mac. Empty: nobody answers.
+    _arp_hosts: dict = {}
+
+    def answer_arp(self, ip: str | None = None, mac: str | None = None) -> None:
+        """From now on, answer every ARP request the DUT sends for `ip` (default peer_ip) with `mac` (default
+        peer_mac), at once; answered requests are logged (and captured) but not queued for receive()/expect().
+        For scenarios that run long enough for the DUT's neighbour entry to expire (a live peer answers)."""
+        self._arp_hosts = dict(self._arp_hosts)
+        self._arp_hosts[ip or self.peer_ip] = mac or self.peer_mac
+
+    def _arp_answer(self, frame):
+        if not self._arp_hosts or ARP not in frame or frame[ARP].op != 1:
+            return None
+        mac = self._arp_hosts.get(frame[ARP].pdst)
+        if mac is None:
+            return None
+        return Ether(src=mac, dst=frame[ARP].hwsrc) / ARP(op=2, hwsrc=mac, psrc=frame[ARP].pdst,
+                                                            hwdst=frame[ARP].hwsrc, pdst=frame[ARP].psrc)
 
     def _step(self, ms: int) -> None:
         self.clock.advance(ms=ms)
@@ -306,6 +337,9 @@ class Dut:
 
     def udp_socket(self):
         return self.stack.udp_socket()
+
+    def tcp_socket(self):
+        return self.stack.tcp_socket()
 
     def close(self) -> None:
         if self.capture_path is not None:

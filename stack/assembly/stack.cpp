@@ -85,6 +85,7 @@ std::size_t Stack::poll(std::size_t budget) {
     TimeMs t = now();
     if constexpr (config::arp) arp::tick(*this, t);
     timers_.fire_due(*this, t);
+    if constexpr (config::tcp) tcp::tick(*this, t);
     return received;
 }
 
@@ -138,6 +139,9 @@ void deliver_ipv4_payload(Stack& stack, std::uint8_t protocol, PacketBuf&& paylo
     if constexpr (config::udp) {
         if (protocol == ipv4::proto_udp) return udp::input(stack, std::move(payload), meta);
     }
+    if constexpr (config::tcp) {
+        if (protocol == ipv4::proto_tcp) return tcp::input(stack, std::move(payload), meta);
+    }
     // No module for this protocol: RFC 1122 3.2.2.1 protocol unreachable (icmp4 applies the suppression
     // rules).
     if constexpr (config::ipv4) ipv4::state(stack).counters.count_drop(Drop::UnknownProtocol);
@@ -152,14 +156,20 @@ bool is_local_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
     return false;
 }
 
-void deliver_icmp4_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram) {
+void deliver_icmp4_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram,
+                         std::uint32_t rest_of_header) {
     if (quoted_ip_datagram.size() < 20) return;
     std::uint8_t protocol = quoted_ip_datagram[9];
     if constexpr (config::udp) {
         if (protocol == ipv4::proto_udp) return udp::icmp_error(stack, type, code, quoted_ip_datagram);
     }
+    if constexpr (config::tcp) {
+        if (protocol == ipv4::proto_tcp)
+            return tcp::icmp_error(stack, type, code, quoted_ip_datagram, rest_of_header);
+    }
     (void)type;
     (void)code;
+    (void)rest_of_header;
 }
 
 // ---- module state accessors (defined only for modules built in) ----
@@ -186,6 +196,11 @@ icmp4::State& icmp4::state(Stack& stack) {
 #if PICO_WITH_UDP
 udp::State& udp::state(Stack& stack) {
     return stack.udp_.state;
+}
+#endif
+#if PICO_WITH_TCP
+tcp::State& tcp::state(Stack& stack) {
+    return stack.tcp_.state;
 }
 #endif
 

@@ -2,8 +2,8 @@
 // every module built in. Many stacks per process is normal.
 //
 //  Device --rx--> ethernet::input --> arp::input
-//                        +--> ipv4::input --> icmp4::input | udp::input
-//  and out: socket -> udp -> ipv4 (route) -> arp -> ethernet -> Device::transmit
+//                        +--> ipv4::input --> icmp4::input | udp::input | tcp::input
+//  and out: socket -> udp | tcp -> ipv4 (route) -> arp -> ethernet -> Device::transmit
 #pragma once
 #include "core/buffer.hpp"
 #include "core/config.hpp"
@@ -17,6 +17,7 @@
 #include "net/icmp4.hpp"
 #include "net/ipv4.hpp"
 #include "port/platform.hpp"
+#include "transport/tcp/tcp.hpp"
 #include "transport/udp.hpp"
 #include <array>
 #include <cstddef>
@@ -64,6 +65,7 @@ class Stack {
         visit(ipv4_, "ipv4", f);
         visit(icmp4_, "icmp4", f);
         visit(udp_, "udp", f);
+        visit(tcp_, "tcp", f);
     }
 
   private:
@@ -88,6 +90,7 @@ class Stack {
     [[no_unique_address]] ModuleSlot<config::ipv4, ipv4::State> ipv4_;
     [[no_unique_address]] ModuleSlot<config::icmp4, icmp4::State> icmp4_;
     [[no_unique_address]] ModuleSlot<config::udp, udp::State> udp_;
+    [[no_unique_address]] ModuleSlot<config::tcp, tcp::State> tcp_;
 };
 
 } // namespace pico

@@ -29,13 +29,15 @@ inline void store_be32(std::uint8_t* p, std::uint32_t v) {
 
 // memcpy/memset without pulling in <cstring> semantics questions on freestanding targets.
 inline void copy_bytes(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) {
+    if (n == 0) return; // an empty span may carry a null pointer, which memmove must not see
     __builtin_memmove(dst, src, n);
 }
 inline void fill_bytes(std::uint8_t* dst, std::uint8_t value, std::size_t n) {
+    if (n == 0) return;
     __builtin_memset(dst, value, n);
 }
 inline bool equal_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) {
-    return __builtin_memcmp(a, b, n) == 0;
+    return n == 0 || __builtin_memcmp(a, b, n) == 0;
 }
 
 } // namespace pico

@@ -55,6 +55,8 @@ void deliver_ipv4_payload(Stack& stack, std::uint8_t protocol, PacketBuf&& paylo
 // Is `address` one of ours on `ifindex` (ARP asks the network layer without including it)?
 bool is_local_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr address);
 // Reports an ICMP error about a datagram we sent to the transport that sent it (RFC 1122 3.2.2.1).
-void deliver_icmp4_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram);
+// rest_of_header: the ICMP header's second word (the next-hop MTU of "fragmentation needed", RFC 1191).
+void deliver_icmp4_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram,
+                         std::uint32_t rest_of_header = 0);
 
 } // namespace pico

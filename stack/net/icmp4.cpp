@@ -98,7 +98,7 @@ void receive_error(Stack& stack, const wire::icmp4::View& view) {
         s.counters.count_drop(why);
         return;
     }
-    deliver_icmp4_error(stack, view.type(), view.code(), view.data());
+    deliver_icmp4_error(stack, view.type(), view.code(), view.data(), view.rest_of_header());
 }
 
 } // namespace

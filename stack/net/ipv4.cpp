@@ -3,6 +3,8 @@
 #include "core/bytes.hpp"
 #include "link/arp.hpp"
 #include "link/device.hpp"
+#include "link/ethernet.hpp"
+#include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
 
 namespace pico::ipv4 {
@@ -249,7 +251,14 @@ bool add_address(Stack& stack, IfIndex ifindex, Ipv4Addr address, std::uint8_t p
         if (!a.used && slot == nullptr) slot = &a;
     }
     if (slot == nullptr) return false;
+    bool added = !slot->used;
     *slot = Address{address, prefix_len, true};
+    // RFC 1112 section 4 (level 1 and 2 hosts): the all-hosts group 224.0.0.1 is joined on every interface
+    // with an address; the link-layer membership is reference-counted per address.
+    if constexpr (config::ethernet) {
+        if (added && device(stack, ifindex)->link_type() == LinkType::Ethernet)
+            ethernet::join_group(stack, ifindex, wire::ethernet::ipv4_multicast_mac(all_hosts_group));
+    }
     if constexpr (config::arp) {
         if (device(stack, ifindex)->link_type() == LinkType::Ethernet) arp::announce(stack, ifindex, address);
     }
@@ -261,6 +270,12 @@ bool remove_address(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
     for (Address& a : state(stack).addresses[ifindex]) {
         if (a.used && a.address == address) {
             a = Address{};
+            if constexpr (config::ethernet) {
+                Device* dev = device(stack, ifindex);
+                if (dev != nullptr && dev->link_type() == LinkType::Ethernet)
+                    ethernet::leave_group(stack, ifindex,
+                                          wire::ethernet::ipv4_multicast_mac(all_hosts_group));
+            }
             if constexpr (config::arp) {
                 Device* dev = device(stack, ifindex);
                 if (dev != nullptr && dev->link_type() == LinkType::Ethernet) arp::flush(stack, ifindex);

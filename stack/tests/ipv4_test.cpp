@@ -2,6 +2,7 @@
 // (longest prefix), output (header fields, TTL, TooBig) on a loopback device, and Ethernet output through
 // ARP.
 #include "assembly/stack.hpp"
+#include "link/ethernet.hpp"
 #include "link/loopback.hpp"
 #include "link/wire_device.hpp"
 #include "net/icmp4.hpp"
@@ -138,6 +139,19 @@ class Ipv4Input : public StackTest {
         EXPECT_EQ(ip_stats().rx, 1u);
     }
 };
+
+TEST_F(Ipv4Input, AllHostsGroupJoinedWithTheFirstAddress) {
+    // RFC 1112 section 4: a host belongs to 224.0.0.1 on every interface with an address, so the frame to its
+    // MAC 01:00:5e:00:00:01 passes Ethernet and reaches IPv4.
+    Datagram d;
+    d.dst = ip(224, 0, 0, 1);
+    inject(d.build(), *parse_mac("01:00:5e:00:00:01"));
+    expect_delivered();
+    EXPECT_EQ(ethernet::state(*stack).counters.total_drops(), 0u);
+    // The membership goes with the last address.
+    ASSERT_TRUE(ipv4::remove_address(*stack, ifx, us));
+    EXPECT_FALSE(ethernet::is_member(*stack, ifx, *parse_mac("01:00:5e:00:00:01")));
+}
 
 TEST_F(Ipv4Input, Truncated) {
     auto d = Datagram{}.build();

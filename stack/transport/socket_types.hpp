@@ -63,6 +63,11 @@ enum class SocketOption : std::uint8_t {
     SendBuffer,   // bytes of send buffer used (1..config::tcp_send_buffer)
     RecvBuffer, // bytes of receive buffer used, hence the largest window offered (1..config::tcp_recv_buffer)
     MaxSegment, // upper bound on the MSS we announce and use (RFC 9293 3.7.1), before the peer's own
+    // R2 of RFC 9293 3.8.3 (MUST-21/22) in ms since the unacknowledged segment was first sent: 0 the
+    // default (12 retransmissions for data, 7 for a SYN: at least 3 minutes), -1 never give up.
+    RetransmitTimeoutMs, // for data and FIN
+    ConnectTimeoutMs,    // for the SYN of connect() (and a SYN-ACK)
+    UrgentPending,       // read-only: urgent bytes received and not read yet, 0 when none (MUST-33)
 };
 
 } // namespace pico

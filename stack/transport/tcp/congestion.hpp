@@ -32,8 +32,9 @@ concept CongestionAlgorithm = requires(T cc, const T ccc, std::uint32_t n, SeqNu
     // A duplicate ACK (RFC 5681 section 2 definition, checked by the caller): the count so far is kept
     // inside. Arguments: snd_una, snd_max, flight size.
     { cc.on_duplicate_ack(s, s, n) } -> std::same_as<DupAckAction>;
-    // Retransmission timeout (RFC 5681 eqn. 4, cwnd = 1 MSS), with the flight size.
-    { cc.on_timeout(n) } -> std::same_as<void>;
+    // Retransmission timeout (RFC 5681 eqn. 4, cwnd = 1 MSS), with the flight size and snd_max (RFC 6582
+    // section 3.2 step 4: recover = the highest sequence number transmitted).
+    { cc.on_timeout(n, s) } -> std::same_as<void>;
     // Idle for longer than an RTO (RFC 5681 4.1): restart window.
     { cc.on_idle_restart() } -> std::same_as<void>;
     { cc.set_mss(n) } -> std::same_as<void>;               // the effective MSS changed (PMTU, options)
@@ -43,15 +44,18 @@ concept CongestionAlgorithm = requires(T cc, const T ccc, std::uint32_t n, SeqNu
 // RFC 5681 + RFC 6582 (NewReno) + RFC 3042 (limited transmit).
 class NewReno {
   public:
+    static constexpr std::uint8_t dup_ack_threshold = 3; // RFC 5681 3.2: the third duplicate ACK
+
     void init(std::uint32_t mss);
     std::uint32_t cwnd() const { return cwnd_; }
     std::uint32_t ssthresh() const { return ssthresh_; }
     bool in_recovery() const { return in_recovery_; }
     std::uint8_t duplicate_acks() const { return dupacks_; }
+    // RFC 6582 "recover", stored as snd_max at the time (one past the highest sequence number transmitted).
     SeqNum recover() const { return recover_; }
     bool on_ack(std::uint32_t bytes_acked, SeqNum ack, SeqNum snd_max, std::uint32_t flight_size);
     DupAckAction on_duplicate_ack(SeqNum snd_una, SeqNum snd_max, std::uint32_t flight_size);
-    void on_timeout(std::uint32_t flight_size);
+    void on_timeout(std::uint32_t flight_size, SeqNum snd_max);
     void on_idle_restart();
     void set_mss(std::uint32_t mss);
     void exit_recovery_on_sack(bool) {}
@@ -63,7 +67,17 @@ class NewReno {
     std::uint32_t bytes_acked_in_ca_ = 0;  // RFC 3465-style byte counting in congestion avoidance
     std::uint8_t dupacks_ = 0;
     bool in_recovery_ = false;
+    // RFC 6582 3.2 step 2 compares the ACK with recover; until a recovery or a timeout sets it, recover is
+    // the ISS, which every duplicate ACK covers: modelled as "no recover" (which also avoids a stale recover
+    // wrapping around after 2^31 bytes: it is forgotten once an ACK passes it, and at the full ACK that
+    // ends a fast recovery; only a timeout's recover holds back fast retransmit, RFC 6582 section 4).
+    bool has_recover_ = false;
+    // RFC 5681 section 3.1: ssthresh is held constant when the segment that timed out had already been
+    // retransmitted by the timer: set by on_timeout, cleared by the next ACK of new data.
+    bool timed_out_ = false;
     SeqNum recover_{};
+
+    std::uint32_t initial_window() const;
 };
 
 static_assert(CongestionAlgorithm<NewReno>);

@@ -27,23 +27,34 @@ class SackScoreboard {
     // Forgets everything below the new cumulative ACK.
     void advance(SeqNum snd_una);
     bool is_sacked(SeqNum seq) const;
+    // The left edge of the first SACKed range above seq (nullopt when none): where a retransmission of the
+    // hole at seq must stop.
+    std::optional<SeqNum> next_sacked_after(SeqNum seq) const;
     // RFC 6675 IsLost(seq): DupThresh discontiguous SACKed segments, or more than (DupThresh-1)*SMSS bytes
     // SACKed, above seq.
     bool is_lost(SeqNum seq, std::uint32_t smss) const;
     // RFC 6675 NextSeg(), rule (1) only (retransmission of a lost, un-SACKed, not yet retransmitted range
     // starting at or after `high_rxt`): the start of the next segment to retransmit, or nullopt.
+    // high_rxt is one past the highest byte retransmitted in this recovery (snd_una when none yet); the
+    // segment returned is the smallest un-SACKed S2 >= max(high_rxt, snd_una), below the highest SACKed
+    // byte and below snd_max, with IsLost(S2) (rules 1.a-1.c). The caller sends at most SMSS bytes from S2,
+    // stopping at the next SACKed range (see next_sacked_after).
     std::optional<SeqNum> next_lost(SeqNum snd_una, SeqNum snd_max, SeqNum high_rxt,
                                     std::uint32_t smss) const;
-    // RFC 6675 SetPipe(): bytes believed in flight between snd_una and snd_max, given HighRxt.
+    // RFC 6675 SetPipe(), in bytes: every un-SACKed byte in [snd_una, snd_max) counts once if it is not
+    // lost (IsLost false) and once more if it was retransmitted (below high_rxt, one past the highest byte
+    // retransmitted, as in next_lost).
     std::uint32_t pipe(SeqNum snd_una, SeqNum snd_max, SeqNum high_rxt, std::uint32_t smss) const;
     std::uint32_t sacked_bytes() const;
     std::size_t range_count() const { return count_; }
     const SeqRange& range(std::size_t i) const { return ranges_[i]; }
-    SeqNum highest_sacked() const; // right edge of the highest range (snd_una when none)
+    // Right edge of the highest range (when none: the last snd_una given to add_blocks/advance).
+    SeqNum highest_sacked() const;
 
   private:
     std::array<SeqRange, max_ranges> ranges_{}; // sorted, disjoint, non-adjacent
     std::size_t count_ = 0;
+    SeqNum snd_una_{}; // the last cumulative ACK seen (add_blocks, advance)
 };
 
 } // namespace pico::tcp

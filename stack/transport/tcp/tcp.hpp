@@ -4,9 +4,36 @@
 // options), tcb.hpp (the connection block), fsm (segment arrival, RFC 9293 3.10.7), rx (reassembly, receive
 // window, SACK blocks), tx (segmentation, Nagle, persist, retransmission), timers (RTO per RFC 6298, delayed
 // ACK, keep-alive, TIME-WAIT), congestion (RFC 5681 + NewReno RFC 6582 behind an interface), sack_scoreboard
-// (RFC 6675), isn (RFC 6528).
+// (RFC 6675), isn (RFC 6528), net (the one file that knows IPv4), icmp (RFC 5927), tcp.cpp (the user calls
+// of RFC 9293 3.10.1-3.10.6 and the TCB pool).
 //
-// Addresses are carried as IpEndpoint so that IPv6 plugs in without a second TCP.
+// Addresses are a tcp::Address (net.hpp) so that IPv6 plugs in without a second TCP.
+//
+// ---- Socket semantics (what the application sees) ----
+// Handles: open() and accept() give one; it stays valid until close() or abort() (also after the connection
+// failed: read/write then return the error that ended it). A socket is opened (connect or listen) once.
+//
+// Events, delivered to the callback after the stack's processing of a segment, a timer or a socket call
+// (never from the middle of it), in this order when several are due together: Connected, Readable, Writable,
+// PeerClosed, Error, Closed. Callbacks may call any socket operation, close() and abort() included.
+//   Connected   an active open completed (accept()ed sockets are connected already: they get none).
+//   Readable    new data was buffered, the peer's FIN arrived, or the urgent pointer advanced; also raised
+//               on a listener when a connection is ready for accept(). Read until WouldBlock (or eof).
+//   Writable    a write found the send buffer full (WouldBlock or partial) and there is room again.
+//   PeerClosed  the peer's FIN arrived, after all data before it (read() gives eof once the data is read).
+//   Error       ConnectionRefused (RST or ICMP port/protocol unreachable answering our SYN), ConnectionReset
+//               (RST on a connection), TimedOut (retransmissions, zero-window probes or keep-alives
+//               unanswered), Unreachable (a timeout after an ICMP soft error). The connection is CLOSED; the
+//               handle stays the application's until close().
+//   Closed      after close(): the connection is over (CLOSED, or TIME-WAIT reached, which the stack
+//               finishes alone). Exactly one Closed per close(), possibly before close() returns; the
+//               callback's context must live until then (or call set_callback(nullptr) before close()).
+//               abort() raises nothing.
+// close(): the handle is gone for the application at once. Linger -1 (default): graceful, FIN after the
+// queued data, the TCB finishes in the background (an orphaned FIN-WAIT-2 ends after 2 MSL); Linger 0, or
+// data received and never read (RFC 2525 2.17): RST at once; Linger > 0: graceful, but aborted with a RST if
+// not finished within that many ms. Data arriving after close() is answered with a RST (RFC 1122 4.2.2.13).
+// Pool: TIME-WAIT TCBs nobody holds are reused early when the pool is full (counted in time_wait_recycled).
 #pragma once
 #include "core/config.hpp"
 #include "core/drop.hpp"
@@ -26,7 +53,10 @@ struct State {
     // RFC 5961 section 7: challenge ACKs limited per second across all connections.
     TimeMs challenge_window_start = 0;
     std::uint32_t challenge_acks_in_window = 0;
-    std::uint32_t syn_evictions = 0; // half-open connections evicted by newer SYNs (flood protection)
+    std::uint32_t syn_evictions = 0;      // half-open connections evicted by newer SYNs (flood protection)
+    std::uint32_t time_wait_recycled = 0; // TIME-WAIT TCBs reused early because the pool was full
+    std::uint32_t order_counter = 0;      // creation/queueing order of connections (FIFO accept, eviction)
+    bool delivering = false; // events are being delivered (a callback's socket call must not recurse)
 };
 
 State& state(Stack& stack);
@@ -34,7 +64,9 @@ State& state(Stack& stack);
 // Input hook: a TCP segment (IP header already pulled; meta carries the addresses).
 void input(Stack& stack, PacketBuf&& segment, const RxMeta& meta);
 // An ICMP error about a segment we sent (quoted IP header + >= 8 bytes of TCP header), RFC 5927 / RFC 1122.
-void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram);
+// rest_of_header: the ICMP header's second word (the next-hop MTU of "fragmentation needed", RFC 1191).
+void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram,
+                std::uint32_t rest_of_header = 0);
 // Timers of every connection (RTO, delayed ACK, persist, keep-alive, TIME-WAIT); called from Stack::poll.
 void tick(Stack& stack, TimeMs now);
 
@@ -53,6 +85,10 @@ SocketError write(Stack& stack, SocketHandle socket, Bytes data, std::size_t& wr
 SocketError read(Stack& stack, SocketHandle socket, MutBytes out, std::size_t& read, bool& eof);
 // Urgent data (RFC 9293 3.8.5 / RFC 6093): write with the urgent pointer set after the last byte.
 SocketError write_urgent(Stack& stack, SocketHandle socket, Bytes data, std::size_t& written);
+// Urgent data received (RFC 9293 3.8.5, MUST-32): `pending` while the urgent pointer is beyond what was
+// read, `urgent_bytes` how many of the readable bytes remain up to the end of the urgent data. (Urgent data
+// stays inline in the byte stream: nothing is lost; Readable is raised when the pointer advances, MUST-31.)
+SocketError urgent_state(Stack& stack, SocketHandle socket, bool& pending, std::size_t& urgent_bytes);
 SocketError shutdown_write(Stack& stack, SocketHandle socket); // send FIN after the queued data
 // No more reads: buffered and later data is discarded (and acknowledged, so the peer is not stalled).
 SocketError shutdown_read(Stack& stack, SocketHandle socket);
@@ -63,6 +99,15 @@ SocketError get_option(Stack& stack, SocketHandle socket, SocketOption option, i
 SocketError local_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port);
 SocketError remote_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port);
 SocketError connection_state(Stack& stack, SocketHandle socket, TcpState& state);
+// Replaces the callback and context of a socket the application holds (nullptr: no more events). Call it
+// before close() to give up the Closed event when the context will not outlive the handle.
+SocketError set_callback(Stack& stack, SocketHandle socket, SocketCallback callback, void* context);
+// (R2 is set with the RetransmitTimeoutMs / ConnectTimeoutMs options; UrgentPending tells the urgent bytes
+// still to read.)
+// The last soft error recorded (RFC 1122 4.2.3.9: an ICMP error that does not abort the connection), Ok if
+// none: the application may look (MUST-47); it is reported as an Error event only if the connection then
+// times out (as Unreachable instead of TimedOut).
+SocketError soft_error(Stack& stack, SocketHandle socket, SocketError& error);
 const char* state_name(TcpState state);
 
 } // namespace pico::tcp

@@ -1,0 +1,333 @@
+"""Retransmission (RFC 9293 3.8.1, 3.8.3; RFC 6298; RFC 5681 3.2): the initial RTO of 1 s and its doubling
+for SYNs and data, Karn's algorithm seen through the RTO, the RTO computed from samples, fast retransmit
+after three duplicate ACKs, and giving up (R2) with the application told TimedOut."""
+
+import pytest
+
+from harness.tcp_peer import PEER_PORT, TcpPeer, bring_to_state, payload_of, seq_add
+
+TOLERANCE_MS = 20  # the harness polls every 10 ms
+
+
+def retransmission_times(peer, duration_ms, step_ms=10, stop=None):
+    return peer.watch(duration_ms, step_ms=step_ms, stop=stop)
+
+
+@pytest.mark.requirement("RFC9293:MUST-19", "RFC9293:MUST-22", "RFC6298:R2.1", "RFC6298:R5.5")
+def test_syn_retransmitted_after_one_second_then_doubling(dut):
+    """
+    Purpose: an unanswered SYN is retransmitted after the initial RTO of 1 s, then after 2 s, 4 s, 8 s
+        (exponential backoff), each time identical.
+    Setup: fresh DUT.
+    Procedure: connect to 198.18.0.1:40000; the peer never answers; watch 15.1 s of virtual time.
+    Judgement: SYNs at t0, t0+1000, t0+3000, t0+7000, t0+15000 (each +-20 ms), all with the same sequence
+        number, ports and MSS option; state SYN-SENT throughout.
+    Reference: RFC 6298 2.1 (initial RTO 1 s), 5.5 (back off), 5.7; RFC 9293 3.8.1, 3.8.3 (SYN retransmission).
+    """
+    sock = dut.tcp_socket()
+    peer = TcpPeer(dut, dport=None)
+    sock.connect(dut.peer_ip, PEER_PORT)
+    first = peer.expect_syn()
+    t0 = dut.now_ms
+    seen = retransmission_times(peer, 15_100)
+    offsets = [when - t0 for when, _ in seen]
+    assert len(offsets) == 4, offsets
+    for expected, got in zip([1000, 3000, 7000, 15000], offsets):
+        assert expected <= got <= expected + TOLERANCE_MS, offsets
+    for _, syn in seen:
+        assert syn.flags == "S" and syn.seq == first.seq and syn.sport == first.sport
+    assert sock.state == "SYN-SENT"
+
+
+@pytest.mark.requirement("RFC9293:MUST-19", "RFC6298:R2.4", "RFC6298:R5.5", "RFC6298:R5.4")
+def test_data_retransmitted_after_rto_then_doubling(dut):
+    """
+    Purpose: unacknowledged data is retransmitted after the RTO (1 s: the handshake's RTT of ~0 gives an RTO
+        below 1 s, which is rounded up to 1 s), then at doubling intervals, with the same bytes.
+    Setup: ESTABLISHED (the handshake completed without delay).
+    Procedure: the DUT writes 100 bytes; the peer never acknowledges; watch 15.1 s.
+    Judgement: the segment at t0, then identical retransmissions (same seq, same 100 bytes) at t0+1000,
+        t0+3000, t0+7000, t0+15000 (+-20 ms); nothing else.
+    Reference: RFC 6298 2.2-2.4 (RTO from the first sample, 1 s minimum), 5.4-5.6 (retransmit, back off).
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    payload = bytes(range(100))
+    assert sock.write(payload) == 100
+    first = peer.expect("PA", timeout_ms=50)
+    t0 = dut.now_ms
+    seen = retransmission_times(peer, 15_100)
+    offsets = [when - t0 for when, _ in seen]
+    assert len(offsets) == 4, offsets
+    for expected, got in zip([1000, 3000, 7000, 15000], offsets):
+        assert expected <= got <= expected + TOLERANCE_MS, offsets
+    for _, seg in seen:
+        assert seg.seq == first.seq and payload_of(seg) == payload, peer.describe(seg)
+
+
+@pytest.mark.requirement("RFC9293:MUST-18", "RFC6298:R3-karn", "RFC6298:R5.7-keep")
+def test_karn_no_sample_from_retransmitted_segment(dut):
+    """
+    Purpose: Karn's algorithm: the ACK of a retransmitted segment gives no RTT sample, so the backed-off RTO
+        stays in force for the next segment; a later clean sample brings the RTO back.
+    Setup: ESTABLISHED (RTO 1 s); no timestamps (so a retransmission's ACK is ambiguous).
+    Procedure: (1) the DUT writes 10 bytes; the peer drops the segment; the retransmission comes after 1 s
+        (RTO doubles to 2 s); the peer acknowledges it 100 ms later. (2) The DUT writes 10 more bytes; the
+        peer does not acknowledge. (3) After that retransmission is acknowledged at once, the DUT writes 10
+        more bytes and the peer acknowledges them at once; (4) 10 more bytes, unacknowledged.
+    Judgement: (2) is retransmitted 2000 ms (+-20) after it was sent: the backed-off RTO was kept (a sample
+        taken from the ambiguous ACK would have given 1000, about 1240 or 3300 ms). (4) is retransmitted
+        1000 ms (+-20) after it was sent: the clean ~0 ms sample recomputed the RTO (RFC 6298 2.3, 5.7),
+        rounded up to 1 s (2.4).
+    Reference: RFC 6298 3 (Karn), 5.5-5.7; RFC 9293 3.8.1 (MUST-18).
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    # (1) first segment, lost once.
+    assert sock.write(b"a" * 10) == 10
+    peer.expect("PA", timeout_ms=50)
+    t = dut.now_ms
+    seen = retransmission_times(peer, 1100, stop=lambda s: True)
+    assert seen and 1000 <= seen[0][0] - t <= 1000 + TOLERANCE_MS, seen
+    dut.advance(100)
+    peer.send("A")
+    # (2) the next segment: its RTO must still be the backed-off one.
+    assert sock.write(b"b" * 10) == 10
+    sent = peer.expect("PA", timeout_ms=50)
+    t = dut.now_ms
+    seen = retransmission_times(peer, 2100, stop=lambda s: True)
+    assert seen, "no retransmission within 2.1 s"
+    delay = seen[0][0] - t
+    assert 2000 <= delay <= 2000 + TOLERANCE_MS, f"retransmitted after {delay} ms, expected the backed-off 2000"
+    assert seen[0][1].seq == sent.seq
+    peer.send("A")
+    # (3) a clean sample.
+    assert sock.write(b"c" * 10) == 10
+    peer.expect("PA", timeout_ms=50)
+    peer.send("A")
+    # (4) the RTO is recomputed (and rounded up to 1 s).
+    assert sock.write(b"d" * 10) == 10
+    peer.expect("PA", timeout_ms=50)
+    t = dut.now_ms
+    seen = retransmission_times(peer, 2100, stop=lambda s: True)
+    assert seen
+    delay = seen[0][0] - t
+    assert 1000 <= delay <= 1000 + TOLERANCE_MS, delay
+
+
+def rfc6298_rto_after(rtt, count, handshake_sample):
+    """The RTO (ms) RFC 6298 gives after `count` segments each acknowledged `rtt` ms after it was sent.
+
+    alpha 1/8, beta 1/4, K 4, G 1 ms, 1 s floor (2.4). A segment whose timer expires before its ACK is
+    retransmitted (RTO doubled, 5.5) and its ACK gives no sample (Karn, 3); the backed-off RTO is kept until a
+    valid sample (5.7). handshake_sample: the SYN exchange gave a first sample of 0 ms.
+    """
+    srtt = rttvar = None
+
+    def sample(r):
+        nonlocal srtt, rttvar
+        if srtt is None:
+            srtt, rttvar = r, r / 2
+        else:
+            rttvar = 0.75 * rttvar + 0.25 * abs(srtt - r)
+            srtt = 0.875 * srtt + 0.125 * r
+
+    def computed():
+        return max(1000, srtt + max(1, 4 * rttvar))
+
+    rto = 1000
+    if handshake_sample:
+        sample(0)
+        rto = computed()
+    for _ in range(count):
+        timer, elapsed, retransmitted = rto, 0, False
+        while elapsed + timer < rtt:
+            elapsed += timer
+            timer *= 2
+            retransmitted = True
+        if retransmitted:
+            rto = timer
+        else:
+            sample(rtt)
+            rto = computed()
+    return rto
+
+
+@pytest.mark.requirement("RFC6298:R2.3", "RFC6298:R2.2")
+def test_rto_follows_measured_rtt(dut):
+    """
+    Purpose: the RTO is computed from RTT samples (SRTT + 4 RTTVAR, RFC 6298 2.2/2.3), only from segments
+        that were not retransmitted.
+    Setup: ESTABLISHED; no timestamps.
+    Procedure: 30 times: the DUT writes 10 bytes, the peer acknowledges 1500 ms later (the first one is
+        retransmitted at 1 s before its ACK, so it gives no sample); then the DUT writes 10 bytes that are
+        never acknowledged.
+    Judgement: that last segment is retransmitted after the RTO RFC 6298 computes from those samples (with
+        or without a ~0 ms sample from the handshake; see rfc6298_rto_after), within 30 ms.
+    Reference: RFC 6298 2.2, 2.3, 2.4, 3 (Karn), 5.5, 5.7.
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    for i in range(30):
+        assert sock.write(bytes([i]) * 10) == 10
+        peer.expect("PA", timeout_ms=50)
+        dut.advance(1500)
+        peer.send("A")
+        peer.collect(0)  # retransmissions of this segment, if any
+    assert sock.write(b"z" * 10) == 10
+    peer.expect("PA", timeout_ms=50)
+    t = dut.now_ms
+    seen = retransmission_times(peer, 8000, stop=lambda s: True)
+    assert seen
+    delay = seen[0][0] - t
+    candidates = [rfc6298_rto_after(1500, 30, False), rfc6298_rto_after(1500, 30, True)]
+    assert any(abs(delay - c) <= 30 for c in candidates), (delay, candidates)
+
+
+@pytest.mark.requirement("RFC5681:R3.2-fast-retransmit", "RFC9293:MUST-19")
+def test_fast_retransmit_after_three_duplicate_acks(dut):
+    """
+    Purpose: three duplicate ACKs make the DUT retransmit the missing segment at once, long before the RTO.
+    Setup: ESTABLISHED with peer MSS 500 (so that several segments are in flight).
+    Procedure: the DUT writes 4000 bytes; the peer acknowledges the first segment to open the congestion
+        window, then "loses" the next segment: for each later segment it receives it sends a duplicate ACK
+        (ack = the lost segment's seq), three of them at one instant.
+    Judgement: within 50 ms of the third duplicate ACK the DUT retransmits a segment starting at the lost
+        segment's seq, with the same bytes as first sent.
+    Reference: RFC 5681 3.2 (fast retransmit); RFC 6582.
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED", mss=500)
+    payload = bytes(i % 256 for i in range(4000))
+    assert sock.write(payload) == 4000
+    first_flight = peer.collect(50)
+    assert len(first_flight) >= 2
+    peer.send("A", ack=seq_add(first_flight[0].seq, len(payload_of(first_flight[0]))))
+    flight = first_flight[1:] + peer.collect(50)
+    assert len(flight) >= 4, [peer.describe(s) for s in flight]
+    lost = flight[0]
+    for _ in range(3):
+        peer.send("A", ack=lost.seq, track=False)
+    retransmission = peer.expect(predicate=lambda t: t.seq == lost.seq and payload_of(t), timeout_ms=50,
+                                 skip=True)
+    assert payload_of(retransmission) == payload_of(lost)
+
+
+@pytest.mark.requirement("RFC9293:MUST-20", "RFC9293:SHLD-11", "RFC9293:MUST-12", "RFC6298:R2.5")
+def test_gives_up_when_data_never_acknowledged(dut):
+    """
+    Purpose: when the peer never acknowledges, the DUT backs off, keeps retransmitting for at least 100 s
+        (R2), then gives up: the application gets ("Error", "TimedOut") and the connection is CLOSED.
+    Setup: ESTABLISHED.
+    Procedure: the DUT writes 100 bytes; the peer stays silent; virtual time runs up to 60 minutes (100 ms
+        steps) or until the Error event.
+    Judgement: every segment sent is the same 100 bytes at the same seq (or a RST at the end); intervals never
+        shrink; the RTO is not capped below 60 s unless the DUT gave up first; the error event comes at least
+        100 s after the first transmission; state CLOSED afterwards; nothing is sent after the event except at
+        most one RST.
+    Reference: RFC 9293 3.8.3 (R1, R2: R2 at least 100 s), RFC 1122 4.2.3.5; RFC 6298 2.5 (maximum RTO at
+        least 60 s), 5.5.
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    assert sock.write(bytes(100)) == 100
+    first = peer.expect("PA", timeout_ms=50)
+    t0 = dut.now_ms
+    times = [t0]
+    gave_up = None
+    for _ in range(36_000):
+        for when, seg in peer.watch(100, step_ms=100):
+            if seg.flags.R:
+                continue
+            assert seg.seq == first.seq and payload_of(seg) == bytes(100), peer.describe(seg)
+            times.append(when)
+        if ("Error", "TimedOut") in list(sock.events):
+            gave_up = dut.now_ms
+            break
+    assert gave_up is not None, f"no TimedOut after 60 min; retransmissions at {[t - t0 for t in times]}"
+    assert gave_up - t0 >= 100_000, f"gave up after {gave_up - t0} ms (R2 must be at least 100 s)"
+    intervals = [b - a for a, b in zip(times, times[1:])]
+    assert all(b >= a - 100 for a, b in zip(intervals, intervals[1:])), intervals
+    assert sock.state == "CLOSED"
+    after = [s for _, s in peer.watch(60_000, step_ms=100)]
+    assert all(s.flags.R for s in after) and len(after) <= 1, [peer.describe(s) for s in after]
+
+
+@pytest.mark.requirement("RFC9293:MUST-20", "RFC9293:MUST-22", "RFC9293:MUST-23")
+def test_gives_up_on_unanswered_syn_after_three_minutes(dut):
+    """
+    Purpose: an unanswered active open is retried (same mechanism as data) for at least 3 minutes before
+        the application is told ("Error", "TimedOut").
+    Setup: fresh DUT.
+    Procedure: connect to 198.18.0.1:40000; the peer never answers; virtual time runs up to 60 minutes.
+    Judgement: all SYNs identical; the TimedOut event comes at least 180 s after the first SYN; state CLOSED
+        after it; no SYN after it.
+    Reference: RFC 9293 3.8.3 ("R2 for a SYN segment MUST be set large enough to provide retransmission of
+        the segment for at least 3 minutes"), RFC 1122 4.2.3.5.
+    """
+    sock = dut.tcp_socket()
+    peer = TcpPeer(dut, dport=None)
+    sock.connect(dut.peer_ip, PEER_PORT)
+    first = peer.expect_syn()
+    t0 = dut.now_ms
+    gave_up = None
+    for _ in range(36_000):
+        for _, seg in peer.watch(100, step_ms=100):
+            assert seg.flags == "S" and seg.seq == first.seq, peer.describe(seg)
+        if ("Error", "TimedOut") in list(sock.events):
+            gave_up = dut.now_ms
+            break
+    assert gave_up is not None, "no TimedOut after 60 min"
+    assert gave_up - t0 >= 180_000, f"gave up after {gave_up - t0} ms (at least 3 minutes required)"
+    assert sock.state == "CLOSED"
+    assert not [s for _, s in peer.watch(60_000, step_ms=100) if s.flags.S]
+
+
+@pytest.mark.requirement("RFC5681:R3.1-iw", "RFC5681:R3.1-slow-start", "RFC5681:R3-ss-ca", "RFC9293:MUST-19",
+                         "RFC5681:R3.1-send-limit")
+def test_initial_window_and_slow_start(dut):
+    """
+    Purpose: the first flight is limited by the initial window (3 segments for an SMSS of 1460), and in slow
+        start each ACK of a full segment lets the congestion window grow by one SMSS.
+    Setup: ESTABLISHED; peer MSS 1460, window 65535.
+    Procedure: the DUT writes 16 384 bytes (its whole send buffer); the peer collects the first flight, then
+        acknowledges each of its segments with a separate ACK (all at one instant), and collects the second
+        flight.
+    Judgement: first flight: full 1460-byte segments totalling at most 4380 bytes (IW = 3 * SMSS for
+        1095 < SMSS <= 2190) and at least one segment; second flight: twice as many segments as the first
+        (one SMSS of growth per ACK), all within the peer's window.
+    Reference: RFC 5681 3.1 (IW, slow start: cwnd += min(N, SMSS) per ACK); RFC 9293 3.8.2 (MUST-19).
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    assert sock.write(bytes(16_384)) == 16_384
+    first = [s for s in peer.collect(50) if payload_of(s)]
+    sizes = [len(payload_of(s)) for s in first]
+    assert first and sum(sizes) <= 4380, sizes
+    assert all(size == 1460 for size in sizes), sizes
+    for seg in first:
+        peer.send("A", ack=seq_add(seg.seq, len(payload_of(seg))))
+    second = [s for s in peer.collect(50) if payload_of(s)]
+    assert len(second) == 2 * len(first), [len(payload_of(s)) for s in second]
+
+
+@pytest.mark.requirement("RFC5681:R3.1-loss-window", "RFC5681:R3.1-ssthresh-rto", "RFC9293:MUST-19",
+                         "RFC6298:R5.4")
+def test_timeout_collapses_window_to_one_segment(dut):
+    """
+    Purpose: after a retransmission timeout the congestion window is one segment (the loss window): only the
+        first unacknowledged segment is retransmitted, and after its ACK slow start resumes from one segment.
+    Setup: ESTABLISHED; peer MSS 1460.
+    Procedure: the DUT writes 8000 bytes; the peer drops the whole first flight (3 segments); after the RTO
+        (1 s) the peer collects for 100 ms, then acknowledges the retransmitted segment and collects again.
+    Judgement: at the timeout exactly one segment is sent: 1460 bytes at ISS+1; after its ACK at most two
+        segments are sent (cwnd 2 * SMSS), the first starting at ISS+1461.
+    Reference: RFC 5681 3.1 ("the congestion window is set to the loss window, LW, which equals 1 full-sized
+        segment"); RFC 6298 5.4.
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    assert sock.write(bytes(8000)) == 8000
+    flight = [s for s in peer.collect(50) if payload_of(s)]
+    assert len(flight) >= 2
+    assert not [s for s in peer.collect(900) if payload_of(s)]  # 950 ms after the write: nothing yet
+    burst = [s for s in peer.collect(150) if payload_of(s)]
+    assert len(burst) == 1, [peer.describe(s) for s in burst]
+    assert burst[0].seq == seq_add(peer.dut_isn, 1) and len(payload_of(burst[0])) == 1460
+    peer.send("A", ack=seq_add(peer.dut_isn, 1461))
+    after = [s for s in peer.collect(50) if payload_of(s)]
+    assert 1 <= len(after) <= 2, [peer.describe(s) for s in after]
+    assert after[0].seq == seq_add(peer.dut_isn, 1461)

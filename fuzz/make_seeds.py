@@ -1,0 +1,562 @@
+#!/usr/bin/python3
+"""Writes the seed corpora corpora/<target>/seed-* of every fuzz target (fuzz/README.md), with Scapy.
+
+Deterministic: every field that Scapy would otherwise take from the host (MACs, source addresses, IDs) is
+set, so running it again writes the same bytes and git shows no change. Only files named seed-* are
+rewritten; inputs merged in by `fuzz/run --merge` and corpora/<target>/regressions/ are left alone.
+
+Adding a target: write a function returning [(name, bytes), ...] and register it in TARGETS below.
+
+Usage: /usr/bin/python3 fuzz/make_seeds.py [--targets ethernet,arp,...] [--out corpora]
+"""
+import argparse
+import pathlib
+import struct
+import sys
+
+from scapy.all import ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, IPOption_RR, IPOption_Timestamp, Raw  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MAX_SEED = 2048
+
+# The addresses of fuzz/harness.hpp.
+MAC_US = "02:00:00:00:00:01"
+MAC_ETH1 = "02:00:00:00:00:02"
+MAC_GW = "02:00:00:00:00:fe"
+MAC_NEIGHBOUR = "02:00:00:00:00:fd"
+MAC_OTHER = "02:00:00:00:00:fc"
+MAC_NEW = "02:00:00:00:00:42"
+BCAST_MAC = "ff:ff:ff:ff:ff:ff"
+IP_US = "198.18.0.2"
+IP_US2 = "198.18.1.2"
+IP_ETH1 = "198.18.2.2"
+IP_GW = "198.18.0.1"
+IP_NEIGHBOUR = "198.18.0.3"
+IP_NEW = "198.18.0.42"
+IP_FAR = "198.19.1.1"
+
+# Link flags byte of the arp and ipv4 targets.
+UNICAST, LINK_BCAST, LINK_MCAST, SOURCE_MISMATCH = 0, 1, 2, 4
+
+# Destination selector of the transport prefix (icmp4, udp): bits 0-1, bit 2 = eth0's second address.
+DST_OURS, DST_LIMITED_BCAST, DST_DIRECTED_BCAST, DST_ALL_HOSTS, DST_SECOND = 0, 1, 2, 3, 4
+DST_ADDRESSES = {
+    DST_OURS: IP_US,
+    DST_LIMITED_BCAST: "255.255.255.255",
+    DST_DIRECTED_BCAST: "198.18.0.255",
+    DST_ALL_HOSTS: "224.0.0.1",
+    DST_SECOND | DST_OURS: IP_US2,
+    DST_SECOND | DST_DIRECTED_BCAST: "198.18.1.255",
+}
+
+
+def ether(dst=MAC_US, src=MAC_GW, type=None):
+    return Ether(dst=dst, src=src) if type is None else Ether(dst=dst, src=src, type=type)
+
+
+def ip(src=IP_GW, dst=IP_US, **fields):
+    fields.setdefault("id", 1)
+    fields.setdefault("ttl", 64)
+    return IP(src=src, dst=dst, **fields)
+
+
+def arp(op="who-has", hwsrc=MAC_GW, psrc=IP_GW, hwdst="00:00:00:00:00:00", pdst=IP_US, **fields):
+    return ARP(op=op, hwsrc=hwsrc, psrc=psrc, hwdst=hwdst, pdst=pdst, **fields)
+
+
+def echo(id=0x1234, seq=1, payload=b"picotcp-fuzz-seed"):
+    return ICMP(type=8, code=0, id=id, seq=seq) / Raw(payload)
+
+
+def set_ipv4_checksum(datagram: bytes, value: int) -> bytes:
+    return datagram[:10] + struct.pack("!H", value) + datagram[12:]
+
+
+# ---- the transport prefix of the icmp4 and udp targets (fuzz/harness.hpp transport_input) ----
+
+def prefix(src=IP_GW, dst_selector=DST_OURS, ttl=64, tos=0, ip_options=False):
+    a = bytes(int(x) for x in src.split("."))
+    return a + bytes([dst_selector, ttl, tos, 1 if ip_options else 0])
+
+
+def transport_seed(layer, src=IP_GW, dst_selector=DST_OURS, ttl=64, tos=0, ip_options=False):
+    """The prefix plus the transport bytes, with the checksum Scapy computes for the addresses the harness
+    will put in RxMeta (so the seed passes the checksum check in builds that verify it)."""
+    dst = DST_ADDRESSES[dst_selector]
+    transport = bytes(IP(src=src, dst=dst) / layer)[20:]
+    return prefix(src, dst_selector, ttl, tos, ip_options) + transport
+
+
+# ---- seeds per target ----
+
+def ethernet_seeds():
+    """Whole frames for eth0 of the Minimal configuration (198.18.0.2/24 only)."""
+    udp_to_us = ip() / UDP(sport=1234, dport=7) / Raw(b"hello")
+    return [
+        ("arp-request-for-us", ether(dst=BCAST_MAC) / arp()),
+        ("arp-reply-to-us", ether() / arp(op="is-at", hwdst=MAC_US)),
+        ("icmp-echo-request", ether() / ip() / echo()),
+        ("udp-no-socket", ether() / udp_to_us),
+        ("udp-limited-broadcast", ether(dst=BCAST_MAC) / ip(dst="255.255.255.255") / UDP(sport=68, dport=67)),
+        ("ipv4-all-hosts-multicast", ether(dst="01:00:5e:00:00:01") / ip(dst="224.0.0.1") / echo()),
+        ("multicast-not-joined", ether(dst="01:00:5e:00:00:fb") / ip(dst="224.0.0.251") / UDP(dport=5353)),
+        ("not-for-us", ether(dst=MAC_OTHER) / ip() / echo()),
+        ("multicast-source", ether(src="03:00:00:00:00:01") / ip() / echo()),
+        ("broadcast-unicast-ip", ether(dst=BCAST_MAC) / ip() / echo()),
+        ("ieee8023-length", ether(type=0x05DC) / Raw(b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + bytes(38))),
+        ("ethertype-ipv6", ether(type=0x86DD) / Raw(bytes.fromhex("6000000000083a40") + bytes(32) + bytes(8))),
+        ("ethertype-unknown", ether(type=0x88B5) / Raw(b"local experimental")),
+        ("vlan-tagged", ether() / Dot1Q(vlan=5) / ip() / echo()),
+        ("padded-minimum", bytes(ether() / ip() / ICMP(type=8)).ljust(60, b"\x00")),
+        ("empty", b""),
+        ("truncated-1", bytes(ether())[:1]),
+        ("truncated-13", bytes(ether())[:13]),
+        ("header-only", bytes(ether(type=0x0800))),
+        ("large-echo-1514", ether() / ip() / echo(payload=bytes(range(256)) * 5 + bytes(192))),
+    ]
+
+
+def arp_seeds():
+    """[flags][ARP packet] for eth0 of the Full configuration (ARP entries for .1 and .3)."""
+    def seed(flags, packet, pad=0):
+        b = bytes(packet)
+        return bytes([flags]) + b + bytes(pad)
+
+    return [
+        ("request-for-us", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc=IP_NEW))),
+        ("request-for-second-address", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc=IP_NEW, pdst=IP_US2))),
+        ("request-for-other-device", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc=IP_NEW, pdst=IP_ETH1))),
+        ("request-not-for-us", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc=IP_NEW, pdst="198.18.0.77"))),
+        ("request-unicast", seed(UNICAST, arp(pdst=IP_US, hwdst=MAC_US))),
+        ("reply-from-gateway", seed(UNICAST, arp(op="is-at", hwdst=MAC_US))),
+        ("reply-new-mac-for-neighbour", seed(UNICAST, arp(op="is-at", hwsrc=MAC_OTHER, psrc=IP_NEIGHBOUR,
+                                                       hwdst=MAC_US))),
+        ("reply-unsolicited-unknown", seed(UNICAST, arp(op="is-at", hwsrc=MAC_NEW, psrc=IP_NEW, hwdst=MAC_US))),
+        ("gratuitous-request", seed(LINK_BCAST, arp(hwsrc=MAC_OTHER, psrc=IP_NEIGHBOUR, pdst=IP_NEIGHBOUR))),
+        ("gratuitous-reply", seed(LINK_BCAST, arp(op="is-at", hwsrc=MAC_OTHER, psrc=IP_NEIGHBOUR,
+                                                  hwdst=BCAST_MAC, pdst=IP_NEIGHBOUR))),
+        ("conflict-our-address", seed(LINK_BCAST, arp(hwsrc=MAC_OTHER, psrc=IP_US, pdst=IP_US))),
+        ("conflict-reply", seed(UNICAST, arp(op="is-at", hwsrc=MAC_OTHER, psrc=IP_US, hwdst=MAC_US))),
+        ("probe-for-our-address", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc="0.0.0.0", pdst=IP_US))),
+        ("probe-for-other", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc="0.0.0.0", pdst="198.18.0.77"))),
+        ("sender-broadcast-ip", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc="255.255.255.255"))),
+        ("sender-multicast-mac", seed(LINK_BCAST, arp(hwsrc="01:00:5e:00:00:01", psrc=IP_NEW))),
+        ("sender-our-mac", seed(LINK_BCAST, arp(hwsrc=MAC_US, psrc=IP_NEW))),
+        ("source-mismatch", seed(LINK_BCAST | SOURCE_MISMATCH, arp(hwsrc=MAC_NEW, psrc=IP_NEW))),
+        ("link-multicast", seed(LINK_MCAST, arp(hwsrc=MAC_NEW, psrc=IP_NEW))),
+        ("bad-hardware-type", seed(LINK_BCAST, arp(hwtype=6, hwsrc=MAC_NEW, psrc=IP_NEW))),
+        ("bad-protocol-type", seed(LINK_BCAST, arp(ptype=0x86DD, hwsrc=MAC_NEW, psrc=IP_NEW))),
+        ("bad-hardware-length", seed(LINK_BCAST, bytes.fromhex("0001080008040001") + bytes(24))),
+        ("bad-protocol-length", seed(LINK_BCAST, bytes.fromhex("0001080006100001") + bytes(44))),
+        ("unknown-operation", seed(LINK_BCAST, arp(op=3, hwsrc=MAC_NEW, psrc=IP_NEW))),
+        ("padded-to-46", seed(LINK_BCAST, arp(hwsrc=MAC_NEW, psrc=IP_NEW), pad=18)),
+        ("empty", b""),
+        ("flags-only", bytes([LINK_BCAST])),
+        ("truncated-7", seed(LINK_BCAST, bytes(arp())[:7])),
+        ("truncated-27", seed(LINK_BCAST, bytes(arp())[:27])),
+    ]
+
+
+def ipv4_datagrams():
+    """(name, link flags, datagram) for the Full configuration; shared by the ipv4 and frame targets."""
+    ok = ip() / echo()
+    rr = IPOption_RR(routers=["0.0.0.0"] * 2)
+    ts = IPOption_Timestamp(flg=0, timestamp=[0])
+    good = bytes(ip() / echo())
+    bad_checksum = set_ipv4_checksum(good, 0xBEEF)
+    v6 = bytes([0x65]) + good[1:]
+    ihl4 = bytes([0x44]) + good[1:]
+    total_too_long = good[:2] + struct.pack("!H", len(good) + 10) + good[4:]
+    total_too_short = good[:2] + struct.pack("!H", 19) + good[4:]
+    return [
+        ("echo-to-us", UNICAST, ok),
+        ("echo-to-second-address", UNICAST, ip(dst=IP_US2) / echo()),
+        ("echo-to-other-device-address", UNICAST, ip(dst=IP_ETH1) / echo()),
+        ("echo-from-off-link", UNICAST, ip(src=IP_FAR) / echo()),
+        ("echo-from-unknown-neighbour", UNICAST, ip(src=IP_NEW) / echo()),
+        ("echo-limited-broadcast", LINK_BCAST, ip(dst="255.255.255.255") / echo()),
+        ("echo-directed-broadcast", LINK_BCAST, ip(dst="198.18.0.255") / echo()),
+        ("echo-all-hosts", LINK_MCAST, ip(dst="224.0.0.1") / echo()),
+        ("echo-other-group", LINK_MCAST, ip(dst="224.0.0.251") / echo()),
+        ("unicast-in-link-broadcast", LINK_BCAST, ok),
+        ("echo-ttl-0", UNICAST, ip(ttl=0) / echo()),
+        ("echo-tos", UNICAST, ip(tos=0xB8) / echo()),
+        ("udp-echo-port", UNICAST, ip() / UDP(sport=1234, dport=7) / Raw(b"echo me")),
+        ("udp-dns-port", UNICAST, ip() / UDP(sport=1234, dport=53) / Raw(b"\x12\x34\x01\x00")),
+        ("udp-bootps-broadcast", LINK_BCAST, ip(src="0.0.0.0", dst="255.255.255.255") /
+         UDP(sport=68, dport=67) / Raw(bytes(240))),
+        ("udp-connected-peer", UNICAST, ip() / UDP(sport=5001, dport=5000) / Raw(b"to connected")),
+        ("udp-connected-wrong-peer-port", UNICAST, ip() / UDP(sport=5002, dport=5000) / Raw(b"x")),
+        ("udp-closed-port", UNICAST, ip() / UDP(sport=1234, dport=9) / Raw(b"discard?")),
+        ("udp-closed-port-broadcast", LINK_BCAST, ip(dst="198.18.0.255") / UDP(sport=1234, dport=9)),
+        ("udp-zero-checksum", UNICAST, bytes(ip() / UDP(sport=1234, dport=7, chksum=0) / Raw(b"no sum"))),
+        ("tcp-syn", UNICAST, ip() / TCP(sport=40000, dport=80, flags="S", seq=1000,
+                                         options=[("MSS", 1460), ("SAckOK", b""), ("WScale", 7)])),
+        ("unknown-protocol", UNICAST, ip(proto=253) / Raw(b"experimental")),
+        ("igmp-query", LINK_MCAST, ip(dst="224.0.0.1", proto=2, ttl=1) / Raw(bytes.fromhex("11640000") + bytes(4))),
+        ("options-record-route", UNICAST, ip(options=[rr]) / echo()),
+        ("options-timestamp", UNICAST, ip(options=[ts]) / echo()),
+        ("options-nop-eol", UNICAST, bytes(ip(options=[b"\x01\x01\x01\x00"]) / echo())),
+        ("option-length-zero", UNICAST, ip(options=[b"\x07\x00\x00\x00"]) / echo()),
+        ("option-length-past-header", UNICAST, ip(options=[b"\x07\x09\x04\x00"]) / echo()),
+        ("option-without-length", UNICAST, ip(options=[b"\x01\x01\x01\x07"]) / echo()),
+        ("ihl-15-options", UNICAST, ip(options=[b"\x01" * 39 + b"\x00"]) / echo()),
+        ("fragment-first", UNICAST, ip(flags="MF") / echo()),
+        ("fragment-middle", UNICAST, ip(flags="MF", frag=3) / Raw(bytes(16))),
+        ("fragment-last", UNICAST, ip(frag=5) / Raw(bytes(16))),
+        ("dont-fragment", UNICAST, ip(flags="DF") / echo()),
+        ("bad-checksum", UNICAST, bad_checksum),
+        ("bad-version", UNICAST, v6),
+        ("ihl-below-5", UNICAST, ihl4),
+        ("total-length-past-end", UNICAST, total_too_long),
+        ("total-length-below-header", UNICAST, total_too_short),
+        ("ethernet-padding-after", UNICAST, good + bytes(46 - len(good)) if len(good) < 46 else good + bytes(4)),
+        ("source-limited-broadcast", UNICAST, ip(src="255.255.255.255") / echo()),
+        ("source-directed-broadcast", UNICAST, ip(src="198.18.0.255") / echo()),
+        ("source-multicast", UNICAST, ip(src="224.0.0.5") / echo()),
+        ("source-loopback", UNICAST, ip(src="127.0.0.1") / echo()),
+        ("source-class-e", UNICAST, ip(src="240.0.0.1") / echo()),
+        ("source-ours", UNICAST, ip(src=IP_US) / echo()),
+        ("destination-not-ours", UNICAST, ip(dst="198.18.0.77") / echo()),
+        ("header-only", UNICAST, ip(proto=17)),
+        ("truncated-19", UNICAST, good[:19]),
+        ("large-1500", UNICAST, ip() / echo(payload=bytes(range(256)) * 5 + bytes(192))),
+    ]
+
+
+def ipv4_seeds():
+    return [(name, bytes([flags]) + bytes(datagram)) for name, flags, datagram in ipv4_datagrams()] + [
+        ("empty", b""),
+        ("flags-only", bytes([UNICAST])),
+    ]
+
+
+def icmp4_seeds():
+    """[prefix][ICMP message]; errors quote datagrams the Full configuration's sockets could have sent."""
+    def quoted(inner, length=None):
+        b = bytes(inner)
+        return b if length is None else b[:length]
+
+    from_connected = ip(src=IP_US, dst=IP_GW, id=7) / UDP(sport=5000, dport=5001) / Raw(b"sent earlier")
+    from_dns = ip(src=IP_US, dst=IP_NEW, id=8) / UDP(sport=53, dport=40000) / Raw(b"answer")
+    tcp_quote = ip(src=IP_US, dst=IP_GW, id=9) / TCP(sport=40000, dport=80, flags="S", seq=1)
+    seeds = [
+        ("echo-request", transport_seed(echo())),
+        ("echo-request-empty", transport_seed(ICMP(type=8, id=1, seq=1))),
+        ("echo-request-large", transport_seed(echo(payload=bytes(range(256)) * 5))),
+        ("echo-request-second-address", transport_seed(echo(), dst_selector=DST_SECOND | DST_OURS)),
+        ("echo-request-off-link", transport_seed(echo(), src=IP_FAR)),
+        ("echo-request-unknown-neighbour", transport_seed(echo(), src=IP_NEW)),
+        ("echo-request-from-zero", transport_seed(echo(), src="0.0.0.0")),
+        ("echo-request-broadcast", transport_seed(echo(), dst_selector=DST_LIMITED_BCAST)),
+        ("echo-request-directed-broadcast", transport_seed(echo(), dst_selector=DST_DIRECTED_BCAST)),
+        ("echo-request-all-hosts", transport_seed(echo(), dst_selector=DST_ALL_HOSTS)),
+        ("echo-request-ip-options", transport_seed(echo(), ip_options=True)),
+        ("echo-request-tos", transport_seed(echo(), tos=0x10)),
+        ("echo-reply", transport_seed(ICMP(type=0, id=0x1234, seq=1) / Raw(b"pong"))),
+        ("port-unreachable-connected", transport_seed(ICMP(type=3, code=3) / quoted(from_connected))),
+        ("port-unreachable-dns", transport_seed(ICMP(type=3, code=3) / quoted(from_dns, 28))),
+        ("host-unreachable", transport_seed(ICMP(type=3, code=1) / quoted(from_connected, 28))),
+        ("protocol-unreachable-tcp", transport_seed(ICMP(type=3, code=2) / quoted(tcp_quote, 28))),
+        ("fragmentation-needed", transport_seed(ICMP(type=3, code=4, nexthopmtu=576) / quoted(from_connected))),
+        ("unreachable-quote-short", transport_seed(ICMP(type=3, code=3) / quoted(from_connected, 24))),
+        ("unreachable-quote-ihl-4", transport_seed(ICMP(type=3, code=3) /
+                                                   (b"\x44" + quoted(from_connected, 28)[1:]))),
+        ("unreachable-quote-options", transport_seed(ICMP(type=3, code=3) /
+                                                     quoted(ip(src=IP_US, dst=IP_GW, options=[b"\x01\x01\x01\x00"]) /
+                                                            UDP(sport=5000, dport=5001)))),
+        ("unreachable-broadcast", transport_seed(ICMP(type=3, code=3) / quoted(from_connected),
+                                                 dst_selector=DST_LIMITED_BCAST)),
+        ("source-quench", transport_seed(ICMP(type=4) / quoted(from_connected, 28))),
+        ("redirect", transport_seed(ICMP(type=5, code=1, gw=IP_NEIGHBOUR) / quoted(from_connected, 28))),
+        ("time-exceeded", transport_seed(ICMP(type=11, code=0) / quoted(from_connected, 28))),
+        ("parameter-problem", transport_seed(ICMP(type=12, code=0, ptr=1) / quoted(from_connected, 28))),
+        ("timestamp-request", transport_seed(ICMP(type=13, id=1, seq=1, ts_ori=1, ts_rx=0, ts_tx=0))),
+        ("information-request", transport_seed(ICMP(type=15, id=1, seq=1))),
+        ("address-mask-request", transport_seed(ICMP(type=17, id=1, seq=1) / Raw(bytes(4)))),
+        ("unknown-type", transport_seed(ICMP(type=200) / Raw(b"?"))),
+        ("header-only", transport_seed(ICMP(type=8))),
+        ("truncated-4", prefix() + bytes(ICMP(type=8))[:4]),
+        ("truncated-7", prefix() + bytes(ICMP(type=8))[:7]),
+        ("prefix-only", prefix()),
+        ("empty", b""),
+    ]
+    return seeds
+
+
+def udp_seeds():
+    """[prefix][UDP datagram] for the Full configuration's sockets."""
+    good = transport_seed(UDP(sport=1234, dport=7) / Raw(b"echo"))
+    body = good[8:]
+
+    def with_length(value):
+        return good[:8] + body[:4] + struct.pack("!H", value) + body[6:]
+
+    return [
+        ("echo", good),
+        ("echo-empty", transport_seed(UDP(sport=1234, dport=7))),
+        ("echo-large", transport_seed(UDP(sport=1234, dport=7) / Raw(bytes(range(256)) * 5 + bytes(100)))),
+        ("echo-from-unknown-neighbour", transport_seed(UDP(sport=1234, dport=7) / Raw(b"who"), src=IP_NEW)),
+        ("echo-from-off-link", transport_seed(UDP(sport=1234, dport=7) / Raw(b"far"), src=IP_FAR)),
+        ("echo-from-zero", transport_seed(UDP(sport=68, dport=7) / Raw(b"zero"), src="0.0.0.0")),
+        ("echo-second-address", transport_seed(UDP(sport=1234, dport=7) / Raw(b"2"),
+                                               dst_selector=DST_SECOND | DST_OURS)),
+        ("echo-source-port-zero", transport_seed(UDP(sport=0, dport=7) / Raw(b"p0"))),
+        ("dns", transport_seed(UDP(sport=40000, dport=53) / Raw(bytes.fromhex("123401000001000000000000")))),
+        ("dns-second-address", transport_seed(UDP(sport=40000, dport=53) / Raw(b"q"),
+                                              dst_selector=DST_SECOND | DST_OURS)),
+        ("bootps-broadcast", transport_seed(UDP(sport=68, dport=67) / Raw(bytes(240)), src="0.0.0.0",
+                                            dst_selector=DST_LIMITED_BCAST)),
+        ("bootps-directed-broadcast", transport_seed(UDP(sport=68, dport=67) / Raw(b"d"),
+                                                     dst_selector=DST_DIRECTED_BCAST)),
+        ("all-hosts-echo", transport_seed(UDP(sport=1234, dport=7) / Raw(b"m"), dst_selector=DST_ALL_HOSTS)),
+        ("broadcast-no-socket", transport_seed(UDP(sport=1234, dport=9) / Raw(b"b"),
+                                               dst_selector=DST_LIMITED_BCAST)),
+        ("connected-peer", transport_seed(UDP(sport=5001, dport=5000) / Raw(b"hi"))),
+        ("connected-wrong-port", transport_seed(UDP(sport=5002, dport=5000) / Raw(b"no"))),
+        ("connected-wrong-address", transport_seed(UDP(sport=5001, dport=5000) / Raw(b"no"), src=IP_NEIGHBOUR)),
+        ("closed-port", transport_seed(UDP(sport=1234, dport=9) / Raw(b"discard"))),
+        ("closed-port-ip-options", transport_seed(UDP(sport=1234, dport=9) / Raw(b"o"), ip_options=True)),
+        ("zero-checksum", good[:8] + bytes(UDP(sport=1234, dport=7, chksum=0) / Raw(b"echo"))),
+        ("bad-checksum", good[:8] + body[:6] + b"\xbe\xef" + body[8:]),
+        ("length-past-end", with_length(len(body) + 4)),
+        ("length-below-header", with_length(7)),
+        ("length-zero", with_length(0)),
+        ("length-shorter-padding", with_length(len(body) - 2)),
+        ("header-only-length-8", transport_seed(UDP(sport=1, dport=7))),
+        ("truncated-7", good[:8] + body[:7]),
+        ("truncated-1", good[:9]),
+        ("prefix-only", good[:8]),
+        ("empty", b""),
+    ]
+
+
+def frame_seeds():
+    """Whole frames for eth0 of the Full configuration: every ipv4 datagram and ARP packet, framed."""
+    seeds = []
+    for name, flags, datagram in ipv4_datagrams():
+        dst = BCAST_MAC if flags & LINK_BCAST else ("01:00:5e:00:00:01" if flags & LINK_MCAST else MAC_US)
+        seeds.append(("ipv4-" + name, bytes(ether(dst=dst, type=0x0800)) + bytes(datagram)))
+    for name, packet in arp_seeds():
+        if len(packet) < 1:
+            continue
+        flags, body = packet[0], packet[1:]
+        if flags & SOURCE_MISMATCH:
+            src = MAC_OTHER
+        elif len(body) >= 14:
+            src = ":".join("%02x" % b for b in body[8:14])
+        else:
+            src = MAC_GW
+        if int(src.split(":")[0], 16) & 1:
+            src = MAC_GW  # a multicast Ethernet source is dropped before ARP: keep the ARP seed meaningful
+        dst = BCAST_MAC if flags & LINK_BCAST else MAC_US
+        seeds.append(("arp-" + name, bytes(ether(dst=dst, src=src, type=0x0806)) + body))
+    seeds += [(name, data) for name, data in ethernet_seeds()
+              if name in ("ieee8023-length", "ethertype-ipv6", "vlan-tagged", "not-for-us", "multicast-source",
+                          "empty", "truncated-13", "padded-minimum")]
+    seeds.append(("eth1-address-via-eth0", bytes(ether() / ip(dst=IP_ETH1) / UDP(sport=1234, dport=7) / Raw(b"weak"))))
+    return seeds
+
+
+def tcp_segment(sport=40000, dport=80, flags="S", seq=1000, ack=0, window=65535, options=None, payload=b"",
+                src=IP_GW, dst=IP_US, **fields):
+    """A TCP segment with the checksum Scapy computes for src -> dst (what the hook target's prefix says)."""
+    if options is None:
+        options = []
+    layer = TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack, window=window, options=options, **fields)
+    if payload:
+        layer = layer / Raw(payload)
+    return bytes(IP(src=src, dst=dst) / layer)[20:]
+
+
+SYN_OPTIONS = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1, 0)), ("NOP", None), ("WScale", 7)]
+
+
+def tcp_seeds():
+    """[prefix][TCP segment] for the Full configuration's TCP sockets (80 accepts, 22 never, 8080 SYN-SENT)."""
+    def seed(segment, **prefix_fields):
+        return prefix(**prefix_fields) + segment
+
+    def raw(segment_bytes, **prefix_fields):
+        return prefix(**prefix_fields) + segment_bytes
+
+    syn = tcp_segment(options=SYN_OPTIONS)
+    bad_offset = bytearray(tcp_segment())
+    bad_offset[12] = 0x40
+    long_offset = bytearray(tcp_segment())
+    long_offset[12] = 0xF0
+    return [
+        ("syn-listener", seed(syn)),
+        ("syn-no-options", seed(tcp_segment())),
+        ("syn-mss-only", seed(tcp_segment(options=[("MSS", 536)]))),
+        ("syn-window-scale-15", seed(tcp_segment(options=[("WScale", 15)]))),
+        ("syn-with-data", seed(tcp_segment(payload=b"early data"))),
+        ("syn-fin", seed(tcp_segment(flags="SF"))),
+        ("syn-rst", seed(tcp_segment(flags="SR"))),
+        ("syn-backlog-port", seed(tcp_segment(dport=22, options=SYN_OPTIONS))),
+        ("syn-closed-port", seed(tcp_segment(dport=81))),
+        ("syn-second-address", seed(tcp_segment(dst=IP_US2, options=SYN_OPTIONS), dst_selector=DST_SECOND)),
+        ("syn-broadcast", seed(tcp_segment(dst="255.255.255.255"), dst_selector=DST_LIMITED_BCAST)),
+        ("syn-all-hosts", seed(tcp_segment(dst="224.0.0.1"), dst_selector=DST_ALL_HOSTS)),
+        ("syn-from-unknown-neighbour", seed(tcp_segment(src=IP_NEW), src=IP_NEW)),
+        ("syn-from-off-link", seed(tcp_segment(src=IP_FAR), src=IP_FAR)),
+        ("syn-ack-client", seed(tcp_segment(sport=8080, dport=49152, flags="SA", seq=5000, ack=1))),
+        ("rst-client", seed(tcp_segment(sport=8080, dport=49152, flags="RA", seq=0, ack=1))),
+        ("ack-no-connection", seed(tcp_segment(flags="A", seq=1001, ack=1))),
+        ("rst-no-connection", seed(tcp_segment(flags="R", seq=1001))),
+        ("fin-scan", seed(tcp_segment(flags="F"))),
+        ("xmas", seed(tcp_segment(flags="FPU", urgptr=1))),
+        ("null-flags", seed(tcp_segment(flags=""))),
+        ("data-no-connection", seed(tcp_segment(flags="PA", seq=1001, ack=1, payload=b"GET / HTTP/1.0\r\n\r\n"))),
+        ("option-zero-length", seed(tcp_segment(options=[(2, b"")]))),
+        ("option-length-past-end", raw(bytes(tcp_segment(options=[("MSS", 1460)]))[:20] + b"\x02\x08\x05\xb4",
+                                       )),
+        ("option-sack-blocks", seed(tcp_segment(flags="A", options=[("SAck", (1, 2, 3, 4))]))),
+        ("option-eol-then-garbage", seed(tcp_segment(options=[("EOL", None), ("MSS", 1460)]))),
+        ("option-unknown-kind", seed(tcp_segment(options=[(254, b"\x00\x01")]))),
+        ("data-offset-below-5", raw(bytes(bad_offset))),
+        ("data-offset-past-end", raw(bytes(long_offset))),
+        ("bad-checksum", raw(tcp_segment()[:16] + b"\xbe\xef" + tcp_segment()[18:])),
+        ("header-only-truncated", raw(tcp_segment()[:19])),
+        ("prefix-only", prefix()),
+        ("empty", b""),
+    ]
+
+
+def tcp_listen_seeds():
+    """Sequences of TCP segments from 198.18.0.1 to the listeners; ACK numbers relative to the stack's ISN
+    (the harness adds it), checksums written by the harness (fuzz/harness.hpp deliver_tcp_from_gateway)."""
+    def seg(**fields):
+        return tcp_segment(**fields)
+
+    isn = 1000
+    hello = b"hello, stack"
+    # No timestamps: once negotiated (RFC 7323), every later segment would have to carry one.
+    syn_options = [("MSS", 1460), ("SAckOK", b""), ("NOP", None), ("WScale", 7)]
+    handshake = [(0, seg(options=syn_options, seq=isn)), (10, seg(flags="A", seq=isn + 1, ack=1))]
+    ts = [("NOP", None), ("NOP", None), ("Timestamp", (100, 0))]
+    echo = handshake + [
+        (10, seg(flags="PA", seq=isn + 1, ack=1, payload=hello)),
+        (50, seg(flags="A", seq=isn + 1 + len(hello), ack=1 + len(hello))),
+        (10, seg(flags="FA", seq=isn + 1 + len(hello), ack=1 + len(hello))),
+        (50, seg(flags="A", seq=isn + 2 + len(hello), ack=2 + len(hello))),
+    ]
+    return [
+        ("handshake", sequence(handshake)),
+        ("echo-and-close", sequence(echo)),
+        ("syn-then-rst", sequence([(0, seg(seq=isn)), (10, seg(flags="R", seq=isn + 1))])),
+        ("syn-retransmitted", sequence([(0, seg(seq=isn)), (1000, seg(seq=isn)), (3000, seg(seq=isn))])),
+        ("syn-then-silence", sequence([(0, seg(seq=isn)), (65000, seg(flags="A", seq=isn + 1, ack=1))])),
+        ("syn-flood", sequence([(0, seg(sport=40000 + i, seq=isn + i)) for i in range(8)])),
+        ("backlog-port", sequence([(0, seg(dport=22, seq=isn)), (10, seg(dport=22, flags="A", seq=isn + 1, ack=1)),
+                                   (0, seg(dport=22, sport=40001, seq=isn)),
+                                   (10, seg(dport=22, sport=40001, flags="A", seq=isn + 1, ack=1))])),
+        ("out-of-order-data", sequence(handshake + [
+            (10, seg(flags="PA", seq=isn + 6, ack=1, payload=b"world")),
+            (10, seg(flags="PA", seq=isn + 1, ack=1, payload=b"hello")),
+        ])),
+        ("overlapping-data", sequence(handshake + [
+            (10, seg(flags="PA", seq=isn + 1, ack=1, payload=b"abcdef")),
+            (10, seg(flags="PA", seq=isn + 4, ack=1, payload=b"defghi")),
+        ])),
+        ("data-outside-window", sequence(handshake + [(10, seg(flags="PA", seq=isn + 1 + 70000, ack=1, payload=b"x"))])),
+        ("bad-ack-in-syn-received", sequence([(0, seg(seq=isn)), (10, seg(flags="A", seq=isn + 1, ack=12345))])),
+        ("rst-in-window", sequence(handshake + [(10, seg(flags="R", seq=isn + 100))])),
+        ("rst-exact", sequence(handshake + [(10, seg(flags="R", seq=isn + 1))])),
+        ("syn-on-established", sequence(handshake + [(10, seg(seq=isn + 50))])),
+        ("zero-window-peer", sequence([(0, seg(seq=isn)), (10, seg(flags="A", seq=isn + 1, ack=1, window=0)),
+                                       (10, seg(flags="PA", seq=isn + 1, ack=1, window=0, payload=hello)),
+                                       (5000, seg(flags="A", seq=isn + 1 + len(hello), ack=1, window=0)),
+                                       (10000, seg(flags="A", seq=isn + 1 + len(hello), ack=1, window=65535))])),
+        ("urgent-data", sequence(handshake + [(10, seg(flags="PAU", seq=isn + 1, ack=1, urgptr=3, payload=b"!!!data"))])),
+        ("timestamps-echo", sequence([
+            (0, seg(seq=isn, options=SYN_OPTIONS)),
+            (10, seg(flags="A", seq=isn + 1, ack=1, options=ts)),
+            (10, seg(flags="PA", seq=isn + 1, ack=1, options=ts, payload=hello)),
+            (10, seg(flags="FA", seq=isn + 1 + len(hello), ack=1 + len(hello), options=ts)),
+        ])),
+        ("timestamps-paws", sequence([
+            (0, seg(seq=isn, options=[("Timestamp", (100, 0))])),
+            (10, seg(flags="A", seq=isn + 1, ack=1, options=[("Timestamp", (101, 0))])),
+            (10, seg(flags="PA", seq=isn + 1, ack=1, options=[("Timestamp", (50, 0))], payload=b"old")),
+        ])),
+        ("sack-blocks", sequence(handshake + [(10, seg(flags="A", seq=isn + 1, ack=1, options=[("SAck", (5, 10))]))])),
+        ("fin-then-data", sequence(handshake + [(10, seg(flags="FA", seq=isn + 1, ack=1)),
+                                                 (10, seg(flags="PA", seq=isn + 2, ack=1, payload=b"late"))])),
+        ("new-syn-after-close", sequence(echo + [(10, seg(seq=isn + 100000)), (65000, seg(flags="A", seq=isn + 2, ack=2))])),
+        ("empty", b""),
+    ]
+
+
+# Target name -> seed generator. Stateful targets (TCP) add theirs here, built with sequence() below.
+TARGETS = {
+    "ethernet": ethernet_seeds,
+    "arp": arp_seeds,
+    "ipv4": ipv4_seeds,
+    "icmp4": icmp4_seeds,
+    "udp": udp_seeds,
+    "frame": frame_seeds,
+    "tcp": tcp_seeds,
+    "tcp_listen": tcp_listen_seeds,
+}
+
+
+def sequence(records):
+    """The input format of the stateful targets: [u16 be length][u16 be time delta ms][frame] repeated.
+    records: iterable of (delta_ms, frame bytes or Scapy packet)."""
+    out = b""
+    for delta, frame in records:
+        b = bytes(frame)
+        out += struct.pack("!HH", len(b), delta) + b
+    return out
+
+
+REGRESSIONS_README = """# Regressions of the `{target}` fuzz target
+
+Every input that ever made this target crash, hang (timeout), run out of memory or leak goes here, named
+after what it found (e.g. `crash-ipv4-options-overflow`), minimized (`fuzz/run` writes minimized findings under
+its --out directory). ctest replays this directory with the replay driver (`fuzz_replay_{target}`, label
+`fuzz`) under ASan/UBSan in the asan preset, so a bug that was fixed stays fixed. The asan preset verifies
+checksums: if a finding needs a wrong checksum to get through, fix the checksum in the committed copy
+(fuzz/fix_checksums.py) or the replay stops at the checksum check.
+"""
+
+
+def write_target(out_dir: pathlib.Path, target: str, seeds) -> int:
+    directory = out_dir / target
+    directory.mkdir(parents=True, exist_ok=True)
+    names = set()
+    for old in directory.glob("seed-*"):
+        old.unlink()
+    for name, data in seeds:
+        data = bytes(data)
+        if name in names:
+            raise SystemExit(f"make_seeds: duplicate seed name {target}/{name}")
+        if len(data) > MAX_SEED:
+            raise SystemExit(f"make_seeds: {target}/{name} is {len(data)} bytes (limit {MAX_SEED})")
+        names.add(name)
+        (directory / f"seed-{name}").write_bytes(data)
+    regressions = directory / "regressions"
+    regressions.mkdir(exist_ok=True)
+    (regressions / ".gitkeep").touch()
+    readme = regressions / "README.md"
+    readme.write_text(REGRESSIONS_README.format(target=target))
+    return len(names)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", default="all", help="comma-separated targets, or all (default)")
+    parser.add_argument("--out", default=str(ROOT / "corpora"), help="corpora directory (default: corpora/)")
+    args = parser.parse_args(argv)
+    wanted = list(TARGETS) if args.targets == "all" else args.targets.split(",")
+    for target in wanted:
+        if target not in TARGETS:
+            raise SystemExit(f"make_seeds: unknown target {target!r} (known: {', '.join(TARGETS)})")
+        count = write_target(pathlib.Path(args.out), target, TARGETS[target]())
+        print(f"make_seeds: {target}: {count} seeds")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

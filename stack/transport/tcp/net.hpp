@@ -1,0 +1,89 @@
+// TCP's view of the network layer: the only file pair in tcp/ that knows IPv4 (requirement: one TCP for v4
+// and v6). Addresses in the TCB are a tcp::Address; route lookup, the MSS a path allows, the pseudo-header
+// sum, sending a segment, address classification of received segments and the parsing of the IP header an
+// ICMP error quotes all live here, so IPv6 adds an alternative in net.cpp and nothing else in tcp/ changes.
+#pragma once
+#include "core/buffer.hpp"
+#include "core/handoff.hpp"
+#include "core/types.hpp"
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace pico::tcp {
+
+// An IP address as TCP sees it (today only IPv4).
+struct Address {
+    Ipv4Addr v4{};
+
+    static constexpr Address any() { return {}; }
+    static constexpr Address from(Ipv4Addr a) { return {a}; }
+    constexpr bool is_unspecified() const { return v4.is_unspecified(); }
+    friend constexpr bool operator==(const Address&, const Address&) = default;
+};
+
+// Address bytes in network order (for the RFC 6528 ISN function, which hashes them).
+struct AddressBytes {
+    std::array<std::uint8_t, 16> bytes{};
+    std::size_t len = 0;
+    Bytes view() const { return Bytes{bytes.data(), len}; }
+};
+
+namespace net {
+
+// Fixed header bytes below TCP that the MSS excludes (RFC 9293 3.7.1: MSS = MTU - 20 (IPv4) - 20 (TCP)).
+inline constexpr std::uint16_t ip_header_len = 20;
+inline constexpr std::uint16_t tcp_header_len = 20;
+// RFC 1191 / RFC 791: the smallest MTU every IPv4 path carries; a "fragmentation needed" MTU at or below
+// it is not believed.
+inline constexpr std::uint16_t min_path_mtu = 68;
+
+AddressBytes bytes_of(const Address& address);
+
+// The outgoing route to `remote`: our source address on it and the largest segment (header + data) a
+// datagram on it carries (device MTU minus the IP header, bounded by the frame pool).
+struct Path {
+    Address source{};
+    std::uint16_t mss = 536; // MTU - 40 (RFC 9293 3.7.1), further bounded by the frame size
+};
+std::optional<Path> route(Stack& stack, const Address& remote);
+// The MSS for an MTU (a path MTU learnt from ICMP, RFC 1191).
+std::uint16_t mss_for_mtu(std::uint32_t mtu);
+
+// Is `address` one of our unicast addresses (bind) / usable as a connection's remote?
+bool is_local(Stack& stack, const Address& address);
+bool is_unicast_remote(Stack& stack, const Address& address);
+
+// Addresses of a received segment, and whether it was sent to a broadcast or multicast address (RFC 1122
+// 4.2.3.10: such segments are dropped) or from an address a connection cannot have.
+Address source_of(const RxMeta& meta);
+Address destination_of(const RxMeta& meta);
+bool to_group_address(const RxMeta& meta);
+bool bad_source(Stack& stack, const RxMeta& meta);
+
+// Sum of the pseudo-header (RFC 9293 3.1) for a segment of `length` bytes between the two addresses.
+std::uint32_t pseudo_header_sum(const Address& source, const Address& destination, std::uint16_t length);
+
+// The TTL datagrams get when a socket sets none (the IP layer's default).
+std::uint8_t default_ttl(Stack& stack);
+
+struct SendOptions {
+    std::uint8_t ttl = 0; // 0: the stack's default
+    std::uint8_t tos = 0;
+};
+// Hands a finished segment (checksum filled) to the network layer, Don't Fragment set (RFC 1191 path MTU
+// discovery). False when it was dropped below (counted there).
+bool send(Stack& stack, const Address& source, const Address& destination, const SendOptions& options,
+          PacketBuf&& segment);
+
+// What an ICMP error quotes of a segment we sent: the addresses from the quoted IP header, and the bytes
+// of the TCP header after it (at least 8). nullopt when the quote is not an IP datagram of ours carrying TCP.
+struct QuotedSegment {
+    Address local{};  // the quoted datagram's source: us
+    Address remote{}; // its destination: the peer
+    Bytes tcp{};      // the quoted TCP header (at least its first 8 bytes)
+};
+std::optional<QuotedSegment> parse_quoted(Bytes quoted_ip_datagram);
+
+} // namespace net
+} // namespace pico::tcp
