@@ -36,13 +36,13 @@ namespace pico {
     X(NoDevice)             /* no device with that index */                                                  \
     X(Conflict)             /* ARP packet claims one of our addresses (RFC 5227) */                          \
     X(ErrorAboutError)      /* an ICMP error would answer an ICMP error, a broadcast or a fragment */        \
-    X(TooBig)               /* larger than the device MTU and fragmentation is not built in */             \
-    X(OutOfWindow)          /* TCP: unacceptable sequence number (RFC 9293 3.10.7.4), answered by an ACK */ \
-    X(BadAck)               /* TCP: ACK of something not sent, or an ACK where none may be */               \
-    X(BadFlags)             /* TCP: flag combination not allowed here (SYN+FIN, no ACK, ...) */             \
-    X(PawsRejected)         /* TCP: timestamp older than TS.Recent (RFC 7323 5) */                          \
-    X(ChallengeAck)         /* TCP: answered with a challenge ACK instead (RFC 5961) */                     \
-    X(InvalidState)         /* TCP: not acceptable in the connection's state (data after close, ...) */     \
+    X(TooBig)               /* larger than the device MTU and fragmentation is not built in */               \
+    X(OutOfWindow)          /* TCP: unacceptable sequence number (RFC 9293 3.10.7.4), answered by an ACK */  \
+    X(BadAck)               /* TCP: ACK of something not sent, or an ACK where none may be */                \
+    X(BadFlags)             /* TCP: flag combination not allowed here (SYN+FIN, no ACK, ...) */              \
+    X(PawsRejected)         /* TCP: timestamp older than TS.Recent (RFC 7323 5) */                           \
+    X(ChallengeAck)         /* TCP: answered with a challenge ACK instead (RFC 5961) */                      \
+    X(InvalidState)         /* TCP: not acceptable in the connection's state (data after close, ...) */      \
     X(MissingTimestamp)     /* TCP: no timestamp option after timestamps were negotiated (RFC 7323 3.2) */
 
 enum class Drop : std::uint8_t {
