@@ -67,7 +67,9 @@ class TcpFlow : public TwoStacks {
   protected:
     // Both ends send `bytes` and shut down; returns the virtual ms it took.
     TimeMs exchange(std::size_t bytes, TimeMs limit) {
-        auto [client, server] = connect_pair();
+        auto pair_1 = connect_pair();
+        auto client = pair_1.first;
+        auto server = pair_1.second;
         Endpoint ea{a.get(), client, pattern(bytes, 1)};
         Endpoint eb{b.get(), server, pattern(bytes, 2)};
         const TimeMs start = clock.now();
@@ -117,7 +119,9 @@ TEST_F(TcpFlow, DataBothWaysWithCorruption) {
 }
 
 TEST_F(TcpFlow, ClientClosesFirstAndHoldsTimeWait) {
-    auto [client, server] = connect_pair();
+    auto pair_2 = connect_pair();
+    auto client = pair_2.first;
+    auto server = pair_2.second;
     ASSERT_EQ(tcp::close(*a, client), SocketError::Ok);
     ASSERT_TRUE(run_until([&] { return log_b.has(SocketEvent::PeerClosed); }, 1000));
     EXPECT_EQ(state_of(*b, server), TcpState::CloseWait);
@@ -135,7 +139,9 @@ TEST_F(TcpFlow, ClientClosesFirstAndHoldsTimeWait) {
 }
 
 TEST_F(TcpFlow, ServerClosesFirstAndHoldsTimeWait) {
-    auto [client, server] = connect_pair();
+    auto pair_3 = connect_pair();
+    auto client = pair_3.first;
+    auto server = pair_3.second;
     ASSERT_EQ(tcp::close(*b, server), SocketError::Ok);
     ASSERT_TRUE(run_until([&] { return log_a.has(SocketEvent::PeerClosed); }, 1000));
     EXPECT_EQ(state_of(*a, client), TcpState::CloseWait);
@@ -149,7 +155,9 @@ TEST_F(TcpFlow, ServerClosesFirstAndHoldsTimeWait) {
 
 TEST_F(TcpFlow, SimultaneousCloseLeavesBothInTimeWait) {
     link->set_impairments(Impairments{.delay_ms = 5});
-    auto [client, server] = connect_pair();
+    auto pair_4 = connect_pair();
+    auto client = pair_4.first;
+    auto server = pair_4.second;
     ASSERT_EQ(tcp::close(*a, client), SocketError::Ok);
     ASSERT_EQ(tcp::close(*b, server), SocketError::Ok);
     step(3);
@@ -198,7 +206,9 @@ TEST_F(TcpFlow, SimultaneousOpenBetweenTwoStacks) {
 }
 
 TEST_F(TcpFlow, AReceiverThatNeverReadsKeepsTheSenderWaitingWithoutError) {
-    auto [client, server] = connect_pair();
+    auto pair_5 = connect_pair();
+    auto client = pair_5.first;
+    auto server = pair_5.second;
     ByteVec data = pattern(100000, 3);
     std::size_t sent = 0;
     // 30 virtual minutes: the receive buffer fills, the window stays shut, the sender probes.
@@ -229,7 +239,9 @@ TEST_F(TcpFlow, AReceiverThatNeverReadsKeepsTheSenderWaitingWithoutError) {
 }
 
 TEST_F(TcpFlow, APeerThatVanishesTimesOut) {
-    auto [client, server] = connect_pair();
+    auto pair_6 = connect_pair();
+    auto client = pair_6.first;
+    auto server = pair_6.second;
     (void)server;
     link->set_impairments(Impairments{.loss = 1.0});
     ByteVec data = text("anyone there?");
@@ -244,7 +256,9 @@ TEST_F(TcpFlow, APeerThatVanishesTimesOut) {
 }
 
 TEST_F(TcpFlow, KeepAliveFindsAVanishedPeer) {
-    auto [client, server] = connect_pair();
+    auto pair_7 = connect_pair();
+    auto client = pair_7.first;
+    auto server = pair_7.second;
     (void)server;
     ASSERT_EQ(tcp::set_option(*a, client, SocketOption::KeepIdle, 60000), SocketError::Ok);
     ASSERT_EQ(tcp::set_option(*a, client, SocketOption::KeepInterval, 10000), SocketError::Ok);

@@ -69,7 +69,8 @@ void expect_round_trip(const ByteVec& segment) {
     // The checksum field is left zero by emit.
     EXPECT_EQ(out[16], 0);
     EXPECT_EQ(out[17], 0);
-    std::copy(view->payload().begin(), view->payload().end(), out.begin() + repr->header_len());
+    std::copy(view->payload().begin(), view->payload().end(),
+              out.begin() + static_cast<std::ptrdiff_t>(repr->header_len()));
     tcp::fill_checksum(out, pseudo(out));
     EXPECT_EQ(out, segment);
 }

@@ -394,7 +394,7 @@ Step check_sequence(Stack& stack, Tcb& t, Segment& seg) {
     const std::uint32_t wnd = rcv_wnd(t);
     const std::uint32_t len = seg.len();
     const SeqNum right = t.rcv_nxt + wnd;
-    bool acceptable;
+    bool acceptable = false;
     if (len == 0)
         acceptable = wnd == 0 ? seg.seq == t.rcv_nxt : seq_in_range(t.rcv_nxt, seg.seq, right);
     else

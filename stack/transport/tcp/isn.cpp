@@ -79,7 +79,7 @@ std::uint64_t siphash24(const std::array<std::uint8_t, 16>& key, Bytes data) {
 // (at most 16 bytes each, longer ones are cut to 16).
 SeqNum generate_isn(const std::array<std::uint8_t, 16>& secret, Bytes local_address, std::uint16_t local_port,
                     Bytes remote_address, std::uint16_t remote_port, TimeMs now) {
-    std::array<std::uint8_t, 2 * (16 + 2)> message{};
+    std::array<std::uint8_t, std::size_t{2} * (16 + 2)> message{};
     std::size_t n = 0;
     auto put_address = [&](Bytes address) {
         const std::size_t len = address.size() < 16 ? address.size() : 16;
