@@ -325,6 +325,7 @@ struct PyLinkPort {
     PyStack* owner = nullptr;
     std::string name;
     py::object link_object; // keeps the PyLink alive while the stack may hold its frames
+    int side = 0;
     pico::LinkEnd* end = nullptr;
     pico::IfIndex index = pico::no_interface;
     std::unique_ptr<Capture> capture;
@@ -333,6 +334,12 @@ struct PyLinkPort {
         if (!capture) return;
         end->set_tap(nullptr);
         capture.reset();
+    }
+    // The stack is gone: the end no longer points at this port's name and may be attached again.
+    void detach() {
+        stop_capture();
+        end->set_name("link");
+        link_object.cast<PyLink&>().attached[side] = false;
     }
 };
 #endif
@@ -407,6 +414,8 @@ class PyStack {
         sockets_.clear();
         tcp_sockets_.clear();
 #if PICO_WITH_LINKSIM
+        for (auto& port : link_ports_)
+            port->detach();
         link_ports_.clear(); // after the stack: its frames from the Link's pool are back
 #endif
     }
@@ -500,12 +509,15 @@ class PyStack {
         port->owner = this;
         port->name = name;
         port->link_object = link_object;
+        port->side = side;
         port->end = side == 0 ? &link.link->a() : &link.link->b();
         port->end->set_name(port->name.c_str());
         port->index = stack_->attach(*port->end);
-        if (port->index == pico::no_interface)
+        if (port->index == pico::no_interface) {
+            port->end->set_name("link");
             throw std::runtime_error("no room for another device (config max_devices = " +
                                      std::to_string(pico::config::max_devices) + ")");
+        }
         link.attached[side] = true;
         link_ports_.push_back(std::move(port));
         return link_ports_.back().get();

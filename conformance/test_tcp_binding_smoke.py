@@ -240,6 +240,29 @@ def test_link_pair_abort_and_lifetime():
     gc.collect()
 
 
+@needs_link
+def test_link_end_attaches_once_and_again_after_its_stack_is_gone():
+    """Purpose: a Link end belongs to one stack at a time; it is free again once that stack is collected.
+    Setup: one Link, a stack attached to end "a".
+    Procedure: attach "a" a second time; attach a bad end name; drop the stack; attach "a" to a new stack.
+    Judgement: RuntimeError, ValueError, then success; the new stack gets device index 0 and the port's MAC.
+    Reference: binding.
+    """
+    clock = picotcp.VirtualClock()
+    link = picotcp.Link(clock, seed=3, mac_a="02:00:00:00:00:a1")
+    first = picotcp.Stack(clock=clock)
+    first.attach_link(link, "a")
+    other = picotcp.Stack(clock=clock)
+    with pytest.raises(RuntimeError):
+        other.attach_link(link, "a")
+    with pytest.raises(ValueError):
+        other.attach_link(link, "c")
+    del first
+    gc.collect()
+    port = other.attach_link(link, "a", name="again")
+    assert port.index == 0 and port.name == "again" and port.mac == "02:00:00:00:00:a1"
+
+
 # ---- the DUT and Scapy ----------------------------------------------------------------------------------------
 
 
