@@ -153,6 +153,24 @@ class Harness {
     // inputs acknowledge it without knowing the ISN (the stateful TCP targets, fuzz/README.md).
     std::optional<std::uint32_t> last_syn_sent() const { return last_syn_sent_; }
 
+    // Called with every frame the stack transmits (Ethernet header on), after the output checks, when the
+    // devices are drained: lets a target follow the conversation (tcp_established tracks its connection).
+    using FrameObserver = void (*)(void* context, Bytes frame);
+    void set_frame_observer(FrameObserver observer, void* context) {
+        observer_ = observer;
+        observer_context_ = context;
+    }
+    // Checks the invariants and drains the devices now, without moving the clock or polling.
+    void flush_output() {
+        check_frames_accounted();
+        drain();
+    }
+    // A TCP socket the target opened itself: aborted when the input ends, like the configuration's own.
+    void track_tcp(SocketHandle handle) { remember_tcp(handle); }
+    // The neighbour `ip` at `mac` asks for our address (an ARP request to eth0's first address): how a
+    // target refreshes (or completes) the stack's ARP entry for it, as the neighbour's own traffic would.
+    void arp_request_from(MacAddr mac, Ipv4Addr ip) { learn_neighbour(mac, ip); }
+
   private:
     void configure_full() {
         if constexpr (config::ipv4) {
@@ -309,10 +327,14 @@ class Harness {
     }
 
     void drain() {
-        while (auto frame = eth0_.collect())
+        while (auto frame = eth0_.collect()) {
             check_output(*frame, mac_eth0);
-        while (auto frame = eth1_.collect())
+            if (observer_ != nullptr) observer_(observer_context_, frame->bytes());
+        }
+        while (auto frame = eth1_.collect()) {
             check_output(*frame, mac_eth1);
+            if (observer_ != nullptr) observer_(observer_context_, frame->bytes());
+        }
     }
 
     void release_everything() {
@@ -410,6 +432,8 @@ class Harness {
     IfIndex eth0_index_ = no_interface;
     IfIndex eth1_index_ = no_interface;
     std::optional<std::uint32_t> last_syn_sent_;
+    FrameObserver observer_ = nullptr;
+    void* observer_context_ = nullptr;
     SocketHandle tcp_echo_listener_ = -1;
     std::array<SocketHandle, config::tcp_sockets> tcp_handles_ = make_unused_handles();
 
@@ -542,10 +566,9 @@ inline std::optional<TransportInput> transport_input(Harness& h, std::uint8_t pr
     return TransportInput{std::move(*frame), meta};
 }
 
-// A TCP segment from the gateway (198.18.0.1) to 198.18.0.2, for the stateful TCP targets: its
-// Acknowledgment Number is taken as relative to the last SYN the stack sent (the harness adds that sequence
-// number, so an input can complete a handshake without knowing the ISN), and the harness writes the checksum.
-inline void deliver_tcp_from_gateway(Harness& h, Bytes segment) {
+// A TCP segment from the gateway (198.18.0.1) to 198.18.0.2 with `ack_offset` added to its Acknowledgment
+// Number and its checksum written by the harness, delivered to tcp::input (as after ipv4::input).
+inline void deliver_tcp_segment(Harness& h, Bytes segment, std::uint32_t ack_offset) {
     if constexpr (config::tcp) {
         std::array<std::uint8_t, transport_prefix_len> prefix{198, 18, 0, 1, 0, 64, 0, 0};
         std::array<std::uint8_t, config::frame_size> input{};
@@ -556,7 +579,7 @@ inline void deliver_tcp_from_gateway(Harness& h, Bytes segment) {
         if (!in) return;
         MutBytes tcp = in->payload.bytes();
         if (tcp.size() >= 20) {
-            if (auto isn = h.last_syn_sent()) store_be32(&tcp[8], load_be32(&tcp[8]) + *isn);
+            store_be32(&tcp[8], load_be32(&tcp[8]) + ack_offset);
             store_be16(&tcp[16], 0);
             std::uint32_t sum = (in->meta.src.value >> 16) + (in->meta.src.value & 0xffff) +
                                 (in->meta.dst.value >> 16) + (in->meta.dst.value & 0xffff) + ipv4::proto_tcp +
@@ -567,7 +590,15 @@ inline void deliver_tcp_from_gateway(Harness& h, Bytes segment) {
     } else {
         (void)h;
         (void)segment;
+        (void)ack_offset;
     }
+}
+
+// A TCP segment from the gateway for tcp_listen: its Acknowledgment Number is taken as relative to the last
+// SYN the stack sent (the harness adds that sequence number, so an input can complete a handshake without
+// knowing the ISN), and the harness writes the checksum.
+inline void deliver_tcp_from_gateway(Harness& h, Bytes segment) {
+    deliver_tcp_segment(h, segment, h.last_syn_sent().value_or(0));
 }
 
 // ---- the sequence format of the stateful targets (fuzz/README.md) ----
@@ -575,27 +606,34 @@ inline void deliver_tcp_from_gateway(Harness& h, Bytes segment) {
 // [u16 be length][u16 be time delta in ms][length bytes of frame] repeated. A record whose length runs past
 // the input takes the bytes that remain; fewer than 4 bytes left end the sequence. The delta is how far the
 // virtual clock moves (and the stack is polled) before the frame is delivered.
+// With call records (tcp_established), bit 15 of the length word marks a record that is an application
+// call rather than a frame; its length is then the low 15 bits.
 class SequenceReader {
   public:
-    explicit SequenceReader(Bytes input) : input_(input) {}
+    enum class Calls : std::uint8_t { None, Bit15 };
+    explicit SequenceReader(Bytes input, Calls calls = Calls::None) : input_(input), calls_(calls) {}
     struct Record {
         TimeMs delta_ms = 0;
-        Bytes frame;
+        Bytes frame;       // the frame, or the call's bytes
+        bool call = false; // an application call record (Calls::Bit15 only)
     };
     std::optional<Record> next() {
         if (input_.size() - offset_ < 4) return std::nullopt;
         std::size_t length = load_be16(&input_[offset_]);
+        const bool call = calls_ == Calls::Bit15 && (length & 0x8000u) != 0;
+        if (call) length &= 0x7fffu;
         TimeMs delta = load_be16(&input_[offset_ + 2]);
         offset_ += 4;
         std::size_t remaining = input_.size() - offset_;
         if (length > remaining) length = remaining;
-        Record record{delta, input_.subspan(offset_, length)};
+        Record record{delta, input_.subspan(offset_, length), call};
         offset_ += length;
         return record;
     }
 
   private:
     Bytes input_;
+    Calls calls_;
     std::size_t offset_ = 0;
 };
 

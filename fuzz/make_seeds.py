@@ -488,6 +488,246 @@ def tcp_listen_seeds():
     ]
 
 
+# ---- tcp_established (fuzz/targets/tcp_established.cpp) ----
+
+# The set-up byte: the state (bits 0-3) and what the peer's SYN / SYN-ACK offers (bits 4-7).
+EST_PASSIVE, EST_ACTIVE, EST_SYN_SENT, EST_SYN_RECEIVED, EST_FIN_WAIT_1, EST_FIN_WAIT_2, EST_CLOSE_WAIT, \
+    EST_CLOSING, EST_LAST_ACK, EST_TIME_WAIT = range(10)
+EST_STATE_NAMES = ["established-passive", "established-active", "syn-sent", "syn-received", "fin-wait-1",
+                   "fin-wait-2", "close-wait", "closing", "last-ack", "time-wait"]
+EST_TS, EST_SACK, EST_WS, EST_SMALL_MSS = 0x10, 0x20, 0x40, 0x80
+EST_ALL = EST_TS | EST_SACK | EST_WS
+# Application calls (op byte).
+OP_READ, OP_READ_ALL, OP_WRITE, OP_WRITE_PATTERN, OP_WRITE_URGENT, OP_SHUTDOWN_WRITE, OP_SHUTDOWN_READ, \
+    OP_CLOSE, OP_ABORT, OP_SET_OPTION, OP_ACCEPT, OP_VIEWS = range(12)
+# SocketOption (stack/transport/socket_types.hpp), by position.
+(SO_TTL, SO_TOS, SO_BROADCAST, SO_RXQUEUE, SO_NODELAY, SO_KEEPALIVE, SO_KEEPIDLE, SO_KEEPINTERVAL, SO_KEEPCOUNT,
+ SO_LINGER, SO_TXQUEUE, SO_SENDSPACE, SO_SENDBUFFER, SO_RECVBUFFER, SO_MAXSEGMENT, SO_RETRANSMIT_TIMEOUT,
+ SO_CONNECT_TIMEOUT, SO_URGENT_PENDING) = range(18)
+
+
+class Call:
+    """An application call record of tcp_established: [u16 be 0x8000 | n][u16 be delta][op][arguments]."""
+
+    def __init__(self, op, args=b""):
+        self.body = bytes([op]) + bytes(args)
+
+
+def call(delta, op, args=b""):
+    return (delta, Call(op, args))
+
+
+def set_option(delta, option, value):
+    return call(delta, OP_SET_OPTION, bytes([option]) + struct.pack("!i", value))
+
+
+def established_sequence(setup, records):
+    """The tcp_established input: the set-up byte, then records (delta, segment bytes | Call)."""
+    out = bytes([setup])
+    for delta, record in records:
+        if isinstance(record, Call):
+            out += struct.pack("!HH", 0x8000 | len(record.body), delta) + record.body
+        else:
+            b = bytes(record)
+            out += struct.pack("!HH", len(b), delta) + b
+    return out
+
+
+class Peer:
+    """The peer's side in relative numbering (the harness adds the ISNs to seq, ack and SACK blocks, writes
+    the ports, and turns TSecr 0 into an echo of the stack's last TSval): seq 1 is the peer's first data
+    byte, ack 1 acknowledges the stack's SYN. Adds a timestamp option to every segment when the set-up offered timestamps."""
+
+    def __init__(self, setup, seq=1, ack=1):
+        self.ts = bool(setup & EST_TS)
+        self.window = 512 if setup & EST_WS else 65535  # scaled by 7 when window scaling was agreed
+        self.seq, self.ack, self.tsval = seq, ack, 2000
+
+    def seg(self, flags="A", payload=b"", seq=None, ack=None, window=None, options=None, advance=True, **fields):
+        options = list(options or [])
+        if self.ts:
+            self.tsval += 1
+            options = options + [("NOP", None), ("NOP", None), ("Timestamp", (self.tsval, 0))]
+        s = self.seq if seq is None else seq
+        b = tcp_segment(flags=flags, seq=s & 0xFFFFFFFF, ack=(self.ack if ack is None else ack) & 0xFFFFFFFF,
+                        window=self.window if window is None else window, options=options, payload=payload,
+                        **fields)
+        if advance and seq is None:
+            self.seq += len(payload) + (1 if "F" in flags or "S" in flags else 0)
+        return b
+
+
+def tcp_established_seeds():
+    """[set-up byte][records]: segments from the peer in relative numbering and application calls."""
+    seeds = [("state-" + name, bytes([state])) for state, name in enumerate(EST_STATE_NAMES)]
+    seeds += [("state-" + name + "-all-options", bytes([state | EST_ALL])) for state, name in
+              enumerate(EST_STATE_NAMES)]
+    hello, world = b"hello, stack", b"hello, peer"
+
+    def echo(setup):
+        p = Peer(setup)
+        return established_sequence(setup, [
+            (10, p.seg("PA", hello)),
+            call(1, OP_READ),
+            call(1, OP_WRITE, world),
+            (20, p.seg("A", ack=1 + len(world))),
+            (10, p.seg("FA", ack=1 + len(world))),
+            call(1, OP_READ_ALL),
+            call(1, OP_CLOSE),
+            (20, p.seg("A", ack=2 + len(world))),
+        ])
+
+    seeds += [("echo-close", echo(EST_PASSIVE)), ("echo-close-all-options", echo(EST_PASSIVE | EST_ALL)),
+              ("echo-close-active", echo(EST_ACTIVE | EST_ALL)), ("echo-close-small-mss", echo(EST_SMALL_MSS))]
+
+    # SYN-SENT: the peer answers, refuses, or opens simultaneously.
+    p = Peer(EST_ALL, seq=0)
+    seeds.append(("syn-sent-syn-ack", established_sequence(EST_SYN_SENT | EST_ALL, [
+        (30, p.seg("SA", options=[("MSS", 1400), ("SAckOK", b""), ("WScale", 5)], window=65535)),
+        call(1, OP_WRITE, hello),
+        (10, p.seg("PA", world, ack=1 + len(hello))),
+        call(1, OP_READ_ALL)])))
+    seeds.append(("syn-sent-refused", established_sequence(EST_SYN_SENT, [
+        (10, tcp_segment(flags="RA", seq=0, ack=1)), call(1, OP_READ), call(1, OP_WRITE, b"x")])))
+    seeds.append(("syn-sent-simultaneous-open", established_sequence(EST_SYN_SENT, [
+        (10, tcp_segment(flags="S", seq=0, options=[("MSS", 1460)])),
+        (10, tcp_segment(flags="A", seq=1, ack=1)), call(1, OP_WRITE, hello)])))
+    seeds.append(("syn-sent-unanswered", established_sequence(EST_SYN_SENT, [(65000, Call(OP_VIEWS))])))
+    # SYN-RECEIVED: the handshake completes late, or with data.
+    p = Peer(EST_ALL)
+    seeds.append(("syn-received-late-ack", established_sequence(EST_SYN_RECEIVED | EST_ALL, [
+        (1500, p.seg("A")), call(1, OP_ACCEPT), (10, p.seg("PA", hello)), call(1, OP_READ_ALL)])))
+    p = Peer(0)
+    seeds.append(("syn-received-ack-with-data", established_sequence(EST_SYN_RECEIVED, [
+        (10, p.seg("PA", hello)), call(1, OP_READ_ALL), call(1, OP_WRITE, world)])))
+    seeds.append(("syn-received-rst", established_sequence(EST_SYN_RECEIVED, [
+        (10, tcp_segment(flags="R", seq=1)), (10, tcp_segment(flags="S", seq=5000)),
+        (10, tcp_segment(flags="A", seq=5001, ack=1))])))
+    seeds.append(("syn-received-syn-retransmitted", established_sequence(EST_SYN_RECEIVED, [
+        (1000, tcp_segment(flags="S", seq=0, options=[("MSS", 1460)])), (3000, Call(OP_VIEWS))])))
+    # Closing states.
+    p = Peer(0)
+    seeds.append(("fin-wait-1-data-then-fin", established_sequence(EST_FIN_WAIT_1, [
+        (10, p.seg("PA", hello, ack=1)), (10, p.seg("A", ack=2)), call(1, OP_READ_ALL),
+        (10, p.seg("FA", ack=2)), (65000, Call(OP_VIEWS))])))
+    p = Peer(EST_ALL)
+    seeds.append(("fin-wait-2-data-fin", established_sequence(EST_FIN_WAIT_2 | EST_ALL, [
+        (10, p.seg("PA", hello, ack=2)), call(1, OP_READ), (10, p.seg("FA", ack=2)), call(1, OP_READ_ALL),
+        (1000, p.seg("FA", ack=2, seq=1 + len(hello), advance=False))])))
+    p = Peer(0, seq=2)
+    seeds.append(("close-wait-write-close", established_sequence(EST_CLOSE_WAIT, [
+        call(1, OP_READ_ALL), call(1, OP_WRITE, world), call(1, OP_CLOSE),
+        (10, p.seg("A", ack=1 + len(world))), (10, p.seg("A", ack=2 + len(world)))])))
+    p = Peer(0, seq=2)
+    seeds.append(("closing-ack", established_sequence(EST_CLOSING, [(10, p.seg("A", ack=2)), (61000, Call(OP_VIEWS))])))
+    p = Peer(0, seq=2)
+    seeds.append(("last-ack-ack", established_sequence(EST_LAST_ACK, [(10, p.seg("A", ack=2))])))
+    seeds.append(("last-ack-retransmitted-fin", established_sequence(EST_LAST_ACK, [
+        (1000, Call(OP_VIEWS)), (3000, tcp_segment(flags="FA", seq=1, ack=1))])))
+    seeds.append(("time-wait-fin-again-and-new-syn", established_sequence(EST_TIME_WAIT, [
+        (10, tcp_segment(flags="FA", seq=1, ack=2)), (100, tcp_segment(flags="S", seq=100000)),
+        (10, tcp_segment(flags="A", seq=100001, ack=1)), call(1, OP_ACCEPT)])))
+
+    # Receiving: out of order, overlaps, SACK blocks, the sequence space wrapping (at relative 256).
+    p = Peer(EST_ALL)
+    chunk = bytes(range(200))
+    seeds.append(("out-of-order-sack", established_sequence(EST_PASSIVE | EST_ALL, [
+        (10, p.seg("PA", chunk[100:], seq=101)), (10, p.seg("PA", chunk[50:80], seq=51)),
+        (10, p.seg("PA", chunk[:60], seq=1)), call(1, OP_READ, struct.pack("!H", 70)),
+        (10, p.seg("PA", chunk[70:120], seq=71)), call(1, OP_READ_ALL)])))
+    p = Peer(0)
+    seeds.append(("overlap-disagreeing", established_sequence(EST_PASSIVE, [
+        (10, p.seg("PA", b"abcdef", seq=1)), (10, p.seg("PA", b"XYZghi", seq=4)), call(1, OP_READ_ALL)])))
+    p = Peer(0)
+    seeds.append(("wrap-around", established_sequence(EST_PASSIVE, [
+        (10, p.seg("PA", bytes(range(256))[:240])), (10, p.seg("PA", bytes(40))), call(1, OP_READ_ALL),
+        (10, p.seg("PA", b"after the wrap")), call(1, OP_READ_ALL)])))
+    p = Peer(0)
+    seeds.append(("receive-window-small", established_sequence(EST_PASSIVE, [
+        set_option(1, SO_RECVBUFFER, 300), (10, p.seg("PA", bytes(200))), (10, p.seg("PA", bytes(200))),
+        (10, p.seg("PA", bytes(200))), (500, p.seg("A", seq=401, advance=False)), call(1, OP_READ_ALL),
+        (5000, Call(OP_VIEWS))])))
+    p = Peer(0)
+    seeds.append(("shutdown-read-then-data", established_sequence(EST_PASSIVE, [
+        (10, p.seg("PA", hello)), call(1, OP_SHUTDOWN_READ), (10, p.seg("PA", world)), call(1, OP_READ)])))
+    p = Peer(0)
+    seeds.append(("urgent-data", established_sequence(EST_PASSIVE, [
+        (10, p.seg("PAU", b"!!!data", urgptr=3)), call(1, OP_VIEWS), call(1, OP_READ_ALL),
+        call(1, OP_WRITE_URGENT, b"urgent")])))
+    p = Peer(EST_ALL)
+    seeds.append(("data-outside-window", established_sequence(EST_PASSIVE | EST_ALL, [
+        (10, p.seg("PA", b"x", seq=1 + 200000)), (10, p.seg("PA", b"old", seq=0xFFFFFF00)), call(1, OP_READ)])))
+
+    # Sending: segmentation, retransmission, fast retransmit with SACK, persist, Nagle, buffers.
+    p = Peer(EST_ALL)
+    seeds.append(("retransmission-timeout", established_sequence(EST_PASSIVE | EST_ALL, [
+        call(1, OP_WRITE_PATTERN, struct.pack("!H", 3000)), (1200, Call(OP_VIEWS)), (3000, p.seg("A", ack=1401)),
+        (10, p.seg("A", ack=3001))])))
+    p = Peer(EST_ALL)
+    mss = 1460 - 12  # timestamps take 12 bytes of each segment
+    seeds.append(("fast-retransmit", established_sequence(EST_PASSIVE | EST_ALL, [
+        call(1, OP_WRITE_PATTERN, struct.pack("!H", 6 * mss)), (10, p.seg("A", ack=1 + mss))] +
+        [(5, p.seg("A", ack=1 + mss)) for _ in range(3)] + [(10, p.seg("A", ack=1 + 6 * mss))])))
+    p = Peer(EST_SACK)
+    sacked = [(5, p.seg("A", ack=1 + 1460, options=[("SAck", (1 + 1460 * n, 1 + 1460 * (n + 1)))]))
+              for n in (2, 3, 4)]
+    seeds.append(("sack-recovery", established_sequence(EST_PASSIVE | EST_SACK, [
+        call(1, OP_WRITE_PATTERN, struct.pack("!H", 5 * 1460)), (10, p.seg("A", ack=1 + 1460))] + sacked + [
+        (10, p.seg("A", ack=1 + 5 * 1460))])))
+    p = Peer(0)
+    seeds.append(("zero-window-persist", established_sequence(EST_PASSIVE, [
+        (10, p.seg("A", window=0)), call(1, OP_WRITE, world), (2000, Call(OP_VIEWS)), (6000, Call(OP_VIEWS)),
+        (10, p.seg("A", ack=2, window=0)), (10, p.seg("A", ack=2, window=65535)),
+        (10, p.seg("A", ack=1 + len(world)))])))
+    p = Peer(0)
+    seeds.append(("nagle-small-writes", established_sequence(EST_PASSIVE, [
+        call(1, OP_WRITE, b"a"), call(1, OP_WRITE, b"b"), call(1, OP_WRITE, b"c"), (200, p.seg("A", ack=2)),
+        set_option(1, SO_NODELAY, 1), call(1, OP_WRITE, b"d"), call(1, OP_WRITE, b"e"),
+        (10, p.seg("A", ack=6))])))
+    p = Peer(0)
+    seeds.append(("send-buffer-full", established_sequence(EST_PASSIVE | EST_SMALL_MSS, [
+        set_option(1, SO_SENDBUFFER, 1000), call(1, OP_WRITE_PATTERN, struct.pack("!H", 3000)),
+        (10, p.seg("A", ack=537)), call(1, OP_WRITE_PATTERN, struct.pack("!H", 3000)),
+        (10, p.seg("A", ack=1001)), (10, p.seg("A", ack=1537))])))
+    p = Peer(0)
+    seeds.append(("ack-of-unsent-data", established_sequence(EST_PASSIVE, [
+        call(1, OP_WRITE, hello), (10, p.seg("A", ack=5000)), (10, p.seg("A", ack=1 + len(hello)))])))
+
+    # Resets, challenge ACKs (RFC 5961), PAWS (RFC 7323), keep-alive, close variants.
+    p = Peer(0)
+    seeds.append(("rst-in-window-challenge", established_sequence(EST_PASSIVE, [
+        (10, p.seg("R", seq=100, advance=False)), (10, p.seg("R", advance=False)), call(1, OP_READ),
+        call(1, OP_WRITE, b"x")])))
+    p = Peer(0)
+    seeds.append(("syn-in-established", established_sequence(EST_PASSIVE, [
+        (10, p.seg("S", seq=50, advance=False)), (10, p.seg("PA", hello)), call(1, OP_READ_ALL)])))
+    p = Peer(EST_TS)
+    old = tcp_segment(flags="PA", seq=1, ack=1, options=[("NOP", None), ("NOP", None), ("Timestamp", (5, 0))],
+                      payload=b"old")
+    seeds.append(("paws-old-timestamp", established_sequence(EST_PASSIVE | EST_TS, [
+        (10, p.seg("PA", hello)), (10, old), call(1, OP_READ_ALL)])))
+    seeds.append(("keepalive-timeout", established_sequence(EST_PASSIVE, [
+        set_option(1, SO_KEEPALIVE, 1), set_option(1, SO_KEEPIDLE, 1000), set_option(1, SO_KEEPINTERVAL, 1000),
+        set_option(1, SO_KEEPCOUNT, 2), (1500, Call(OP_VIEWS)), (1500, Call(OP_VIEWS)), (1500, Call(OP_READ))])))
+    p = Peer(0)
+    seeds.append(("close-with-unread-data", established_sequence(EST_PASSIVE, [
+        (10, p.seg("PA", hello)), call(1, OP_CLOSE), (10, p.seg("PA", world))])))
+    seeds.append(("linger-zero-close", established_sequence(EST_PASSIVE, [
+        set_option(1, SO_LINGER, 0), call(1, OP_WRITE, hello), call(1, OP_CLOSE)])))
+    seeds.append(("linger-timeout-close", established_sequence(EST_PASSIVE, [
+        set_option(1, SO_LINGER, 500), call(1, OP_WRITE, hello), call(1, OP_CLOSE), (1000, Call(OP_VIEWS))])))
+    seeds.append(("retransmit-give-up", established_sequence(EST_PASSIVE, [
+        set_option(1, SO_RETRANSMIT_TIMEOUT, 2000), call(1, OP_WRITE, hello), (3000, Call(OP_VIEWS)),
+        (3000, Call(OP_READ))])))
+    seeds.append(("abort", established_sequence(EST_PASSIVE, [call(1, OP_WRITE, hello), call(1, OP_ABORT)])))
+    p = Peer(0)
+    seeds.append(("shutdown-write-then-data", established_sequence(EST_ACTIVE, [
+        call(1, OP_SHUTDOWN_WRITE), (10, p.seg("PA", hello, ack=2)), call(1, OP_READ_ALL),
+        (10, p.seg("FA", ack=2)), call(1, OP_READ)])))
+    seeds.append(("empty", b""))
+    return seeds
+
+
 # Target name -> seed generator. Stateful targets (TCP) add theirs here, built with sequence() below.
 TARGETS = {
     "ethernet": ethernet_seeds,
@@ -498,6 +738,7 @@ TARGETS = {
     "frame": frame_seeds,
     "tcp": tcp_seeds,
     "tcp_listen": tcp_listen_seeds,
+    "tcp_established": tcp_established_seeds,
 }
 
 

@@ -5,6 +5,9 @@
 //
 // Usage: fuzz_replay_<target> PATH...   (exit 0: all inputs ran; a finding aborts through the
 // sanitizer or the harness's trap, naming the input on stderr first)
+#ifdef PICO_FUZZ_CANARIES
+#error "the replay drivers are regression tests: never built with PICO_FUZZ_CANARIES (CMake refuses it too)"
+#endif
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

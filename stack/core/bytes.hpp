@@ -1,6 +1,7 @@
 // Big-endian loads and stores. Wire fields are read and written only through these, never by casting a packed
 // struct onto a buffer (alignment and aliasing are not guaranteed on a frame).
 #pragma once
+#include "core/canary.hpp" // fuzz canaries: empty unless PICO_FUZZ_CANARIES (canary fuzz builds only)
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -128,6 +128,11 @@ inline bool parse_options(Bytes area, Options& out) {
         }
         if (area.size() - at < 2) return false; // no room for the length byte
         const std::size_t length = area[at + 1];
+#if PICO_FUZZ_CANARIES
+        // CVE-2020-24337 (picoTCP tcp_parse_options): an option of length 0 moved the walk by length - 2
+        // after its two bytes were read, i.e. not at all: one segment looped forever.
+        if (length == 0 && canary::armed("tcp-option-zero-length")) canary::hang("tcp-option-zero-length");
+#endif
         if (length < 2 || length > area.size() - at) return false;
         const std::uint8_t* p = area.data() + at + 2; // the option's data, length - 2 bytes
         switch (kind) {
@@ -173,14 +178,7 @@ inline bool parse_options(Bytes area, Options& out) {
 class View {
   public:
     // The segment in `segment` (the whole IP payload); nullopt with the reason in *why.
-    static std::optional<View> parse(Bytes segment, Drop* why = nullptr) {
-        if (segment.size() < min_header_len) return fail(why, Drop::Truncated);
-        const std::size_t header_len =
-            std::size_t{static_cast<std::uint8_t>(segment[field::data_offset] >> 4)} * 4;
-        if (header_len < min_header_len || header_len > segment.size())
-            return fail(why, Drop::BadHeaderLength);
-        return View(segment, header_len);
-    }
+    static std::optional<View> parse(Bytes segment, Drop* why = nullptr); // below the class
 
     std::uint16_t source_port() const { return load_be16(at(field::source_port)); }
     std::uint16_t destination_port() const { return load_be16(at(field::destination_port)); }
@@ -219,6 +217,34 @@ class View {
     Bytes bytes_;
     std::size_t header_len_;
 };
+
+// Defined out of the class so that the canary block does not upset clang-format in the class body.
+inline std::optional<View> View::parse(Bytes segment, Drop* why) {
+    if (segment.size() < min_header_len) return fail(why, Drop::Truncated);
+    const std::size_t header_len =
+        std::size_t{static_cast<std::uint8_t>(segment[field::data_offset] >> 4)} * 4;
+#if PICO_FUZZ_CANARIES
+    // CVE-2020-24341 (picoTCP): the Data Offset was not checked against the segment's length before the
+    // options were parsed, so the option walk up to the Data Offset read past the end of the segment.
+    if (header_len > segment.size() && canary::armed("tcp-length-unchecked")) {
+        // Each step advances at least one byte: bounded by the Data Offset.
+        for (std::size_t at = min_header_len; at < header_len;) {
+            if (at >= segment.size()) canary::crash("tcp-length-unchecked"); // the kind byte
+            if (segment[at] == option::end_of_list) break;
+            if (segment[at] == option::no_operation) {
+                ++at;
+                continue;
+            }
+            if (at + 1 >= segment.size()) canary::crash("tcp-length-unchecked"); // the length byte
+            if (segment[at + 1] < 2) break;
+            if (at + segment[at + 1] > segment.size()) canary::crash("tcp-length-unchecked"); // its data
+            at += segment[at + 1];
+        }
+    }
+#endif
+    if (header_len < min_header_len || header_len > segment.size()) return fail(why, Drop::BadHeaderLength);
+    return View(segment, header_len);
+}
 
 // The first 8 bytes of a TCP header, as an ICMP error quotes them (RFC 792; RFC 5927): enough to find the
 // connection and check the sequence number. nullopt when fewer than 8 bytes are quoted.
