@@ -64,7 +64,9 @@ struct Datagram {
 
 std::vector<std::uint8_t> ethernet_frame(const std::vector<std::uint8_t>& payload, MacAddr dst = our_mac,
                                          std::uint16_t type = 0x0800) {
-    std::vector<std::uint8_t> f(14);
+    std::vector<std::uint8_t> f;
+    f.reserve(14 + payload.size()); // also keeps gcc 12 -O2 from a false -Warray-bounds in insert()
+    f.resize(14);
     dst.store(f.data());
     peer_mac.store(f.data() + 6);
     put16(f, 12, type);
