@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The certification summary: conformance results (pytest --junitxml) joined with the requirement catalogues.
 
-Writes reports/out/report.md and reports/out/report.json and prints the per-catalogue counts, the failing
-requirements and one final summary line.
+Writes reports/out/report.md, reports/out/report.json and reports/out/index.html (self-contained HTML: build
+identity, per-RFC charts, every requirement with its tests and pcaps, failing tests with their frames; see
+reports/report_html.py) and prints the per-catalogue counts, the failing requirements and one final summary line.
 
 Verdict of a requirement:
     not applicable  the catalogue says applies: false
@@ -13,7 +14,7 @@ Verdict of a requirement:
 Exit status: 0, or 1 if an applicable MUST / MUST NOT requirement fails, or 2 if the inputs cannot be read.
 
     /usr/bin/python3 reports/summary.py [--junit reports/out/junit.xml] [--requirements conformance/requirements]
-                                        [--out reports/out]
+                                        [--out reports/out] [--build-dir build/asan]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import datetime
 import json
 import os
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -30,7 +32,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "conformance"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import report_html  # noqa: E402
 from harness import requirements as reqs  # noqa: E402
 
 VERDICTS = ("pass", "fail", "untested", "not applicable")
@@ -48,6 +52,8 @@ class TestResult:
     requirements: list[str] = field(default_factory=list)
     pcap: str = ""
     doc: str = ""
+    full_message: str = ""  # the failure's message, untruncated (HTML report only; not in report.json)
+    detail: str = ""  # the failure element's text (the traceback; HTML report only)
 
     @property
     def purpose(self) -> str:
@@ -79,12 +85,13 @@ def read_junit(path: Path) -> list[TestResult]:
         name = case.get("name", "")
         file = case.get("file") or classname.replace(".", "/") + ".py"
         properties = {p.get("name"): p.get("value", "") for p in case.iter("property")}
-        outcome, message = "passed", ""
+        outcome, message, detail = "passed", "", ""
         for tag in ("failure", "error"):
             problem = case.find(tag)
             if problem is not None:
                 outcome = "failed"
                 message = problem.get("message") or problem.text or tag
+                detail = problem.text or ""
                 break
         else:
             skipped = case.find("skipped")
@@ -102,9 +109,60 @@ def read_junit(path: Path) -> list[TestResult]:
                 requirements=requirement_ids,
                 pcap=properties.get("pcap", ""),
                 doc=properties.get("doc", ""),
+                full_message=message if outcome == "failed" else "",
+                detail=detail,
             )
         )
     return results
+
+
+def _command(args: list[str]) -> str | None:
+    """A command's stdout (stripped) when it runs and exits 0, else None."""
+    try:
+        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _preset_of(build_dir: Path) -> str:
+    """The configure preset whose binaryDir is build/${presetName} and whose name is build_dir's name, else ""."""
+    try:
+        presets = json.loads((REPO / "CMakePresets.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    names = {p.get("name") for p in presets.get("configurePresets", []) if not p.get("hidden")}
+    try:
+        inside_build = build_dir.resolve().parent == (REPO / "build").resolve()
+    except OSError:
+        inside_build = False
+    return build_dir.name if inside_build and build_dir.name in names else ""
+
+
+def build_identity(build_dir: Path) -> dict:
+    """Commit, dirty flag, compiler, CMake preset and PICO_* options of build_dir, date (UTC)."""
+    commit = _command(["git", "rev-parse", "HEAD"])
+    status = _command(["git", "status", "--porcelain"])
+    compiler = _command(["c++", "--version"])
+    cache: dict[str, str] = {}
+    try:
+        for line in (build_dir / "CMakeCache.txt").read_text(encoding="utf-8", errors="replace").splitlines():
+            match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*):[A-Z_]+=(.*)$", line)
+            if match:
+                cache[match.group(1)] = match.group(2)
+    except OSError:
+        pass
+    return {
+        "commit": commit or "unknown",
+        "dirty": None if status is None else bool(status),
+        "compiler": compiler.splitlines()[0] if compiler else "unknown",
+        "build_dir": _display(build_dir),
+        "preset": _preset_of(build_dir) if cache else "",
+        "build_type": cache.get("CMAKE_BUILD_TYPE", ""),
+        "cmake_cxx_compiler": cache.get("CMAKE_CXX_COMPILER", ""),
+        "options": {k: v for k, v in sorted(cache.items()) if k.startswith("PICO_")},
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
 
 
 def verdict_of(requirement: reqs.Requirement, tests: list[TestResult]) -> str:
@@ -288,6 +346,8 @@ def main(argv=None) -> int:
     parser.add_argument("--junit", type=Path, default=REPO / "reports" / "out" / "junit.xml")
     parser.add_argument("--requirements", type=Path, default=REPO / "conformance" / "requirements")
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "out")
+    parser.add_argument("--build-dir", type=Path, default=REPO / "build" / "asan",
+                        help="the build whose CMakeCache.txt gives the preset and PICO_* options")
     args = parser.parse_args(argv)
 
     try:
@@ -305,8 +365,10 @@ def main(argv=None) -> int:
         return 2
 
     report = build(catalogues, tests, args.junit.resolve())
+    report["build"] = build_identity(args.build_dir.resolve())
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "index.html").write_text(report_html.render_html(report, tests, REPO, out_dir), encoding="utf-8")
     (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(report, out_dir), encoding="utf-8")
     print_summary(report)

@@ -1,0 +1,270 @@
+"""Tests of reports/summary.py's HTML report (reports/out/index.html) on a synthetic junit XML and catalogue.
+
+They need neither the C++ build nor picotcp: summary.py only reads the junit XML, the catalogues, git, c++
+--version and (for a failing test's frames) the pcap with Scapy.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SUMMARY = REPO / "reports" / "summary.py"
+
+CATALOGUE = """\
+rfc: 9999
+key: RFC9999
+title: A Synthetic Protocol <for tests>
+requirements:
+  - id: M1
+    level: MUST
+    source: "RFC 9999"
+    section: "2.1"
+    summary: Passing MUST, covered by test_pass.
+  - id: M2
+    level: MUST NOT
+    source: "RFC 9999"
+    section: "2.2"
+    summary: Failing MUST NOT, covered by test_fail.
+  - id: M3
+    level: MUST
+    source: "RFC 9999"
+    section: "2.3"
+    summary: Untested MUST, no test cites it.
+  - id: M4
+    level: MUST
+    source: "RFC 9999"
+    section: "2.4"
+    summary: Skipped-only MUST, its one test was skipped.
+  - id: S1
+    level: SHOULD
+    source: "RFC 9999"
+    section: "3"
+    summary: Passing SHOULD.
+  - id: S2
+    level: SHOULD NOT
+    source: "RFC 9999"
+    section: "3"
+    summary: Not applicable SHOULD NOT.
+    applies: false
+    reason: The stack has no <widget> & never sends one.
+  - id: Y1
+    level: MAY
+    source: "RFC 9999"
+    section: "4"
+    summary: Untested MAY.
+"""
+
+FAIL_MESSAGE = "AssertionError: expected <RST> & got \"SYN\""
+
+
+def _junit(pcap_fail: str, pcap_pass: str) -> str:
+    def esc(text: str) -> str:
+        return html.escape(text, quote=True)
+
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="0" failures="1" skipped="1" tests="4">
+<testcase classname="rfc9999.test_x" name="test_pass" file="rfc9999/test_x.py" time="0.1"><properties>
+<property name="requirements" value="RFC9999:M1,RFC9999:S1" />
+<property name="pcap" value="{esc(pcap_pass)}" />
+<property name="doc" value="Purpose: passes." /></properties></testcase>
+<testcase classname="rfc9999.test_x" name="test_fail" file="rfc9999/test_x.py" time="0.1"><properties>
+<property name="requirements" value="RFC9999:M2" />
+<property name="pcap" value="{esc(pcap_fail)}" /></properties>
+<failure message="{esc(FAIL_MESSAGE)}">def test_fail(dut):
+&gt;       assert False, 'expected &lt;RST&gt;'
+E       {esc(FAIL_MESSAGE)}</failure></testcase>
+<testcase classname="rfc9999.test_x" name="test_skipped" file="rfc9999/test_x.py" time="0.0"><properties>
+<property name="requirements" value="RFC9999:M4" /></properties>
+<skipped message="not built" /></testcase>
+<testcase classname="rfc9999.test_x" name="test_no_requirement" file="rfc9999/test_x.py" time="0.0" />
+</testsuite></testsuites>
+"""
+
+
+def _write_pcap(path: Path, frames: int) -> None:
+    from scapy.all import ICMP, IP, Ether, wrpcap
+
+    packets = [
+        Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="198.18.0.1", dst="198.18.0.2") / ICMP(seq=i)
+        for i in range(frames)
+    ]
+    wrpcap(str(path), packets)
+
+
+def _load_summary():
+    """reports/summary.py as a module (registered in sys.modules first: its dataclasses need that)."""
+    name = "picotcp_report_summary"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SUMMARY)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]
+
+
+@pytest.fixture
+def report(tmp_path):
+    """Runs summary.main on the synthetic inputs; gives (exit status, html text, out dir, json)."""
+    requirements = tmp_path / "requirements"
+    requirements.mkdir()
+    (requirements / "rfc9999.yaml").write_text(CATALOGUE, encoding="utf-8")
+    pcaps = tmp_path / "pcaps" / "out" / "rfc9999"
+    pcaps.mkdir(parents=True)
+    _write_pcap(pcaps / "test_fail.pcap", 65)
+    _write_pcap(pcaps / "test_pass.pcap", 2)
+    junit = tmp_path / "junit.xml"
+    junit.write_text(_junit(str(pcaps / "test_fail.pcap"), str(pcaps / "test_pass.pcap")), encoding="utf-8")
+    build_dir = tmp_path / "build"
+    build_dir.mkdir()
+    (build_dir / "CMakeCache.txt").write_text(
+        "# comment\nCMAKE_BUILD_TYPE:STRING=Debug\nPICO_TCP:BOOL=ON\nPICO_UDP:BOOL=OFF\nPICO_FRAME_COUNT:STRING=48\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    status = _load_summary().main(
+        ["--junit", str(junit), "--requirements", str(requirements), "--out", str(out), "--build-dir", str(build_dir)]
+    )
+    text = (out / "index.html").read_text(encoding="utf-8")
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return status, text, out, data
+
+
+def _counts(text: str, level: str) -> dict[str, int]:
+    row = re.search(rf'<tr class="counts" data-rfc="RFC9999" data-level="{level}">(.*?)</tr>', text, re.S)
+    assert row, f"no counts row for {level}"
+    return {v: int(n) for v, n in re.findall(r'data-verdict="([^"]+)">(\d+)</td>', row.group(1))}
+
+
+def _requirement_row(text: str, rid: str) -> str:
+    row = re.search(rf'<tr id="req-RFC9999-{rid}" class="req"[^>]*>(.*?)</tr>', text, re.S)
+    assert row, f"no row for {rid}"
+    return row.group(0)
+
+
+def test_exit_status_and_files(report):
+    status, text, out, data = report
+    assert status == 1  # an applicable MUST NOT fails
+    assert (out / "report.md").is_file() and (out / "report.json").is_file()
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert data["mandatory_failures"] == ["RFC9999:M2"]
+
+
+def test_verdict_counts_per_level(report):
+    _, text, _, _ = report
+    assert _counts(text, "MUST") == {"pass": 1, "fail": 1, "untested": 2, "not applicable": 0}
+    assert _counts(text, "SHOULD") == {"pass": 1, "fail": 0, "untested": 0, "not applicable": 1}
+    assert _counts(text, "MAY") == {"pass": 0, "fail": 0, "untested": 1, "not applicable": 0}
+    assert "<p>All catalogues: 2 pass, 1 fail, 3 untested, 1 not applicable.</p>" in text
+
+
+def test_untested_is_never_passing(report):
+    _, text, _, _ = report
+    for rid in ("M3", "M4", "Y1"):
+        row = _requirement_row(text, rid)
+        assert 'data-verdict="untested"' in row
+        assert '<span class="verdict v-untested">untested</span>' in row
+        assert "v-pass" not in row
+    assert "(skipped)" in _requirement_row(text, "M4")
+    passing = _requirement_row(text, "M1")
+    assert '<span class="verdict v-pass">pass</span>' in passing
+    assert "test_pass" in passing and "../pcaps/out/rfc9999/test_pass.pcap" in passing
+
+
+def test_failing_test_message_is_escaped(report):
+    _, text, _, _ = report
+    assert html.escape(FAIL_MESSAGE, quote=True) in text
+    assert FAIL_MESSAGE not in text  # the raw "<RST>" never reaches the page
+    assert "<RST>" not in text
+    assert '<span class="verdict v-fail">FAIL</span>' in _requirement_row(text, "M2")
+
+
+def test_failing_test_frames(report):
+    _, text, _, _ = report
+    failure = re.search(r'<div class="failing".*?</div>', text, re.S)
+    assert failure and "test_fail" in failure.group(0)
+    frames = re.search(r'<pre class="frames">(.*?)</pre>', failure.group(0), re.S)
+    assert frames, "no frame list for the failing test"
+    lines = frames.group(1).splitlines()
+    assert len(lines) == 60  # the capture holds 65; at most 60 are listed
+    assert "ICMP 198.18.0.1 &gt; 198.18.0.2 echo-request 0" in lines[0]
+    assert lines[59].startswith(" 60  +") and "echo-request" in lines[59]
+    assert "first 60 frames shown" in failure.group(0)
+    assert 'href="../pcaps/out/rfc9999/test_fail.pcap"' in failure.group(0)
+
+
+def test_not_applicable_reason(report):
+    _, text, _, _ = report
+    row = _requirement_row(text, "S2")
+    assert '<span class="verdict v-not-applicable">not applicable</span>' in row
+    assert "The stack has no &lt;widget&gt; &amp; never sends one." in row
+
+
+def test_self_contained(report):
+    _, text, _, _ = report
+    for attribute in re.findall(r'\b(?:src|href|action|data)\s*=\s*"([^"]*)"', text, re.I):
+        assert not re.match(r"^\s*(?:https?:)?//", attribute, re.I), attribute
+    assert "<link" not in text and "<script" not in text and "@import" not in text
+    assert "url(" not in text
+
+
+def test_svg_chart(report):
+    _, text, _, _ = report
+    svgs = re.findall(r"<svg\b.*?</svg>", text, re.S)
+    assert len(svgs) == 2  # the overview (one bar per RFC) and the RFC's chart by level
+    overview = svgs[0]
+    assert overview.count('class="bar"') == 4  # pass, fail, untested, not applicable for RFC9999
+    assert "<title>RFC9999: 3 untested</title>" in overview
+    by_level = svgs[1]
+    assert "<title>MUST: 2 untested</title>" in by_level and "<title>SHOULD: 1 not applicable</title>" in by_level
+
+
+def test_build_identity(report):
+    _, text, _, data = report
+    build = data["build"]
+    assert re.fullmatch(r"[0-9a-f]{40}|unknown", build["commit"])
+    assert build["dirty"] in (True, False, None)
+    assert build["options"] == {"PICO_FRAME_COUNT": "48", "PICO_TCP": "ON", "PICO_UDP": "OFF"}
+    assert build["build_type"] == "Debug"
+    assert f"<code>{build['commit']}</code>" in text
+    assert "Options on: PICO_TCP<br>Options off: PICO_UDP" in text
+    assert html.escape(build["compiler"]) in text
+
+
+def test_markdown_and_json_keep_their_content(report):
+    _, _, out, data = report
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "| RFC9999:M3 | MUST | RFC 9999 2.3 | Untested MUST, no test cites it. | - | untested | - |" in markdown
+    assert set(data) >= {"generated", "junit", "catalogues", "tests", "totals", "result", "summary", "build"}
+    assert data["totals"] == {"pass": 2, "fail": 1, "untested": 3, "not applicable": 1}
+
+
+def test_command_line(tmp_path):
+    """The script itself runs from the command line and writes index.html (exit 0 when nothing mandatory fails)."""
+    requirements = tmp_path / "requirements"
+    requirements.mkdir()
+    (requirements / "rfc9999.yaml").write_text(CATALOGUE, encoding="utf-8")
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuites><testsuite name="pytest" tests="0"></testsuite></testsuites>', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(SUMMARY), "--junit", str(junit), "--requirements", str(requirements), "--out",
+         str(tmp_path / "out"), "--build-dir", str(tmp_path / "no-build")],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "module options unknown" in text
+    assert _counts(text, "MUST") == {"pass": 0, "fail": 0, "untested": 4, "not applicable": 0}
+    assert "<p>No test failed.</p>" in text

@@ -1,0 +1,369 @@
+"""The self-contained HTML certification report (reports/out/index.html), rendered by reports/summary.py.
+
+One file, no external resources: inline CSS, inline SVG bar charts, no JavaScript; links to evidence pcaps are
+relative to the output directory, so the report reads from the file system or from a CI artifact.
+
+Every piece of text from the catalogues, the junit XML, git, the compiler or a pcap goes through html.escape.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import urllib.parse
+from pathlib import Path
+
+VERDICTS = ("pass", "fail", "untested", "not applicable")
+# Levels as the report groups them: MUST NOT counts with MUST, SHOULD NOT with SHOULD.
+LEVEL_GROUPS = (("MUST", ("MUST", "MUST NOT")), ("SHOULD", ("SHOULD", "SHOULD NOT")), ("MAY", ("MAY",)))
+COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "untested": "#f9a825", "not applicable": "#90a4ae"}
+MAX_FRAMES = 60
+MAX_MESSAGE = 2000  # characters of an assertion message shown
+MAX_TRACE = 6000  # characters of the tail of a failure's traceback shown
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em; color: #212121;
+       line-height: 1.4; }
+h1 { margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 0.8em 0; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; vertical-align: top; text-align: left; }
+th { background: #f0f0f0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.reqs td:nth-child(4) { max-width: 40em; }
+code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+pre { background: #f7f7f7; border: 1px solid #ddd; padding: 0.5em; overflow-x: auto; white-space: pre-wrap; }
+.verdict { font-weight: bold; white-space: nowrap; }
+.v-pass { color: #2e7d32; } .v-fail { color: #c62828; } .v-untested { color: #8d6e00; }
+.v-not-applicable { color: #546e7a; }
+.o-passed { color: #2e7d32; } .o-failed { color: #c62828; font-weight: bold; } .o-skipped { color: #8d6e00; }
+.result-pass { background: #e8f5e9; border: 2px solid #2e7d32; padding: 0.5em 1em; }
+.result-fail { background: #ffebee; border: 2px solid #c62828; padding: 0.5em 1em; }
+.reason { color: #546e7a; font-style: italic; }
+.muted { color: #757575; }
+.legend span { display: inline-block; margin-right: 1.2em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; vertical-align: middle; margin-right: 0.3em; }
+.failing { border-left: 4px solid #c62828; padding-left: 1em; margin: 1.5em 0; }
+nav ul { columns: 3; }
+"""
+
+
+def esc(text) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def href(target: str) -> str:
+    """An escaped, percent-encoded relative URL for a file path (keeps '/' and '.')."""
+    return esc(urllib.parse.quote(target.replace(os.sep, "/"), safe="/.-_~"))
+
+
+def anchor(prefix: str, text: str) -> str:
+    return prefix + "-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def level_group(level: str) -> str:
+    for group, members in LEVEL_GROUPS:
+        if level in members:
+            return group
+    return "other"
+
+
+def grouped_counts(catalogue: dict) -> dict[str, dict[str, int]]:
+    """{"MUST": {verdict: n}, "SHOULD": ..., "MAY": ...} (plus "other" for unknown levels, when present)."""
+    counts = {group: {v: 0 for v in VERDICTS} for group, _ in LEVEL_GROUPS}
+    for row in catalogue["requirements"]:
+        group = level_group(row["level"])
+        counts.setdefault(group, {v: 0 for v in VERDICTS})[row["verdict"]] += 1
+    return counts
+
+
+def pcap_target(pcap: str, repo: Path, out_dir: Path) -> str:
+    return os.path.relpath(repo / pcap, out_dir)
+
+
+def pcap_link(pcap: str, repo: Path, out_dir: Path) -> str:
+    exists = (repo / pcap).is_file()
+    title = "" if exists else ' title="not found when the report was written"'
+    missing = "" if exists else ' <span class="muted">(missing)</span>'
+    return f'<a href="{href(pcap_target(pcap, repo, out_dir))}"{title}>{esc(Path(pcap).name)}</a>{missing}'
+
+
+# --------------------------------------------------------------------------------------------------------- SVG
+
+
+def bar_chart(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
+    """A horizontal stacked bar per (label, {verdict: count}); bars share one scale (the largest total)."""
+    label_w, bar_w, row_h, gap, top = 150, 520, 22, 8, 8
+    count_w = 60
+    scale_max = max([sum(c.values()) for _, c in rows] + [1])
+    height = top + len(rows) * (row_h + gap) + 4
+    width = label_w + bar_w + count_w
+    parts = [
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}">',
+        f"<title>{esc(title)}</title>",
+    ]
+    for i, (label, counts) in enumerate(rows):
+        y = top + i * (row_h + gap)
+        total = sum(counts.values())
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + row_h * 0.7:.1f}" text-anchor="end" font-size="13" '
+            f'font-family="sans-serif">{esc(label)}</text>'
+        )
+        if total == 0:
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="{row_h}" fill="none" stroke="#ccc" '
+                'stroke-dasharray="4 3"/>'
+            )
+        x = float(label_w)
+        for verdict in VERDICTS:
+            n = counts.get(verdict, 0)
+            if not n:
+                continue
+            w = bar_w * n / scale_max
+            parts.append(
+                f'<rect class="bar" x="{x:.2f}" y="{y}" width="{w:.2f}" height="{row_h}" '
+                f'fill="{COLOURS[verdict]}"><title>{esc(label)}: {n} {esc(verdict)}</title></rect>'
+            )
+            if w >= 22:
+                parts.append(
+                    f'<text x="{x + w / 2:.2f}" y="{y + row_h * 0.7:.1f}" text-anchor="middle" font-size="12" '
+                    f'font-family="sans-serif" fill="#fff">{n}</text>'
+                )
+            x += w
+        parts.append(
+            f'<text x="{x + 6:.2f}" y="{y + row_h * 0.7:.1f}" font-size="12" font-family="sans-serif" '
+            f'fill="#555">{total}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def legend() -> str:
+    items = "".join(
+        f'<span><span class="swatch" style="background:{COLOURS[v]}"></span>{esc(v)}</span>' for v in VERDICTS
+    )
+    return f'<p class="legend">{items}</p>'
+
+
+# ------------------------------------------------------------------------------------------------------ frames
+
+
+def frame_summaries(path: Path, limit: int = MAX_FRAMES) -> tuple[list[str], str]:
+    """(one line per frame for the first `limit` frames, a note) using Scapy; never raises."""
+    if not path.is_file():
+        return [], "pcap not found"
+    try:
+        from scapy.all import rdpcap  # noqa: PLC0415 - slow import, only when a failing test has a pcap
+    except Exception as error:  # noqa: BLE001 - any import problem only loses the frame list
+        return [], f"Scapy unavailable ({error}); frames not listed"
+    try:
+        packets = rdpcap(str(path), count=limit + 1)
+    except Exception as error:  # noqa: BLE001 - a truncated or foreign capture must not stop the report
+        return [], f"cannot read the pcap: {error}"
+    lines = []
+    start = float(packets[0].time) if len(packets) else 0.0
+    for number, frame in enumerate(packets[:limit], start=1):
+        try:
+            summary = frame.summary()
+        except Exception as error:  # noqa: BLE001
+            summary = f"(undecodable: {error})"
+        lines.append(f"{number:>3}  +{float(frame.time) - start:10.6f}s  {len(frame):>5} B  {summary}")
+    if not lines:
+        note = "the capture holds no frames"
+    elif len(packets) > limit:
+        note = f"first {limit} frames shown; the capture holds more"
+    else:
+        note = f"{len(lines)} frame{'s' if len(lines) != 1 else ''}"
+    return lines, note
+
+
+def _truncate(text: str, limit: int, tail: bool = False) -> str:
+    if len(text) <= limit:
+        return text
+    if tail:
+        return f"[... {len(text) - limit} characters before ...]\n" + text[-limit:]
+    return text[:limit] + f" [... {len(text) - limit} more characters]"
+
+
+# ------------------------------------------------------------------------------------------------------ render
+
+
+def _build_section(build: dict) -> list[str]:
+    rows = [
+        ("Commit", f"<code>{esc(build.get('commit', 'unknown'))}</code>"),
+        (
+            "Working tree",
+            '<span class="v-fail">dirty (uncommitted changes)</span>' if build.get("dirty") else "clean"
+            if build.get("dirty") is not None else "unknown",
+        ),
+        ("Compiler", esc(build.get("compiler", "unknown"))),
+        ("Build directory", f"<code>{esc(build.get('build_dir', ''))}</code>"),
+        ("CMake preset", esc(build.get("preset") or "unknown")),
+        ("Build type", esc(build.get("build_type") or "unknown")),
+        ("CMake C++ compiler", f"<code>{esc(build.get('cmake_cxx_compiler') or 'unknown')}</code>"),
+        ("Date (UTC)", esc(build.get("date", ""))),
+    ]
+    out = ["<h2 id=\"build\">Build identity</h2>", "<table>"]
+    out += [f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows]
+    out.append("</table>")
+    options = build.get("options") or {}
+    if options:
+        modules_on = [k for k, v in options.items() if v.upper() == "ON"]
+        modules_off = [k for k, v in options.items() if v.upper() == "OFF"]
+        out.append(f"<p>Options on: {esc(', '.join(modules_on) or 'none')}<br>"
+                   f"Options off: {esc(', '.join(modules_off) or 'none')}</p>")
+        out.append("<details><summary>All PICO_* cache entries</summary><table><tr><th>Entry</th><th>Value</th></tr>")
+        out += [f"<tr><td><code>{esc(k)}</code></td><td><code>{esc(v)}</code></td></tr>" for k, v in options.items()]
+        out.append("</table></details>")
+    else:
+        out.append(f"<p class=\"muted\">No CMakeCache.txt in {esc(build.get('build_dir', ''))}: "
+                   "module options unknown.</p>")
+    return out
+
+
+def _rfc_order(key: str, catalogue: dict) -> tuple:
+    """RFCs in numeric order (RFC 768 before RFC 2018), catalogues without a number after them, by key."""
+    try:
+        return (0, int(catalogue.get("rfc")), key)
+    except (TypeError, ValueError):
+        return (1, 0, key)
+
+
+def render_html(report: dict, tests, repo: Path, out_dir: Path) -> str:
+    """The whole page. `tests` are summary.TestResult objects (their `detail` holds the full failure text)."""
+    build = report.get("build") or {}
+    catalogues = dict(sorted(report["catalogues"].items(), key=lambda item: _rfc_order(*item)))
+    test_anchor = {}
+    for test in tests:
+        name = anchor("test", test.id)
+        while name in test_anchor.values():
+            name += "_"
+        test_anchor[test.id] = name
+
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Conformance certification report</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>Conformance certification report</h1>",
+        f'<p class="muted">Generated {esc(report["generated"])} from <code>{esc(report["junit"])}</code> and '
+        "the requirement catalogues.</p>",
+        f'<p class="result-{esc(report["result"])}"><strong>{esc(report["result"].upper())}</strong>: '
+        f"{esc(report['summary'])}</p>",
+        "<nav><ul>",
+        '<li><a href="#build">Build identity</a></li>',
+        '<li><a href="#overview">Overview per RFC</a></li>',
+    ]
+    out += [f'<li><a href="#{anchor("cat", key)}">{esc(key)}: {esc(c["title"])}</a></li>'
+            for key, c in catalogues.items()]
+    out += ['<li><a href="#failing">Failing tests</a></li>', '<li><a href="#tests">All tests</a></li>', "</ul></nav>"]
+
+    out += _build_section(build)
+
+    # Overview: one bar per RFC (all levels), then the table of counts per level group.
+    out.append('<h2 id="overview">Overview per RFC</h2>')
+    out.append(legend())
+    out.append(bar_chart([(key, c["totals"]) for key, c in catalogues.items()], "Requirements per RFC by verdict"))
+    out.append("<table><tr><th>RFC</th><th>Title</th><th>Level</th>"
+               + "".join(f"<th>{esc(v)}</th>" for v in VERDICTS) + "<th>total</th></tr>")
+    for key, catalogue in catalogues.items():
+        groups = grouped_counts(catalogue)
+        for i, (group, counts) in enumerate(groups.items()):
+            head = (f'<td rowspan="{len(groups)}"><a href="#{anchor("cat", key)}">{esc(key)}</a></td>'
+                    f'<td rowspan="{len(groups)}">{esc(catalogue["title"])}</td>') if i == 0 else ""
+            out.append(
+                f'<tr class="counts" data-rfc="{esc(key)}" data-level="{esc(group)}">{head}<td>{esc(group)}</td>'
+                + "".join(f'<td class="num" data-verdict="{esc(v)}">{counts[v]}</td>' for v in VERDICTS)
+                + f'<td class="num">{sum(counts.values())}</td></tr>'
+            )
+    out.append("</table>")
+    totals = report["totals"]
+    out.append("<p>All catalogues: " + ", ".join(f"{totals[v]} {esc(v)}" for v in VERDICTS) + ".</p>")
+    if report.get("unknown_requirements"):
+        out.append("<p class=\"v-fail\">Tests cite ids that are in no catalogue: "
+                   + esc(", ".join(report["unknown_requirements"])) + "</p>")
+
+    # Per RFC: chart by level, then every requirement.
+    for key, catalogue in catalogues.items():
+        groups = grouped_counts(catalogue)
+        out.append(f'<h2 id="{anchor("cat", key)}">{esc(key)}: {esc(catalogue["title"])}</h2>')
+        out.append(f'<p class="muted">Catalogue <code>{esc(catalogue["file"])}</code></p>')
+        out.append(bar_chart(list(groups.items()), f"{key} requirements by level and verdict"))
+        out.append('<table class="reqs"><tr><th>Id</th><th>Level</th><th>Section</th><th>Summary (our paraphrase)'
+                   "</th><th>Tests</th><th>Verdict</th><th>Pcaps</th></tr>")
+        for row in catalogue["requirements"]:
+            verdict = row["verdict"]
+            cls = "v-" + verdict.replace(" ", "-")
+            shown = verdict.upper() if verdict == "fail" else verdict
+            verdict_html = f'<span class="verdict {cls}">{esc(shown)}</span>'
+            if not row["applies"]:
+                verdict_html += f'<br><span class="reason">{esc(row["reason"] or "no reason given")}</span>'
+            test_items = []
+            for t in row["tests"]:
+                name = t["id"].split("::")[-1]
+                target = test_anchor.get(t["id"])
+                label = f"<code>{esc(name)}</code>"
+                if target:
+                    label = f'<a href="#{esc(target)}">{label}</a>'
+                test_items.append(f'{label} <span class="o-{esc(t["outcome"])}">({esc(t["outcome"])})</span>')
+            pcaps = "<br>".join(pcap_link(p, repo, out_dir) for p in row["pcaps"]) or "-"
+            section = f"{row['source']} {row['section']}".strip()
+            out.append(
+                f'<tr id="{esc(anchor("req", row["id"]))}" class="req" data-verdict="{esc(verdict)}">'
+                f"<td><code>{esc(row['id'])}</code></td><td>{esc(row['level'])}</td><td>{esc(section)}</td>"
+                f"<td>{esc(row['summary'])}</td><td>{'<br>'.join(test_items) or '-'}</td>"
+                f"<td>{verdict_html}</td><td>{pcaps}</td></tr>"
+            )
+        out.append("</table>")
+        if catalogue.get("warnings"):
+            out.append("<p>Catalogue warnings:</p><ul>"
+                       + "".join(f"<li>{esc(w)}</li>" for w in catalogue["warnings"]) + "</ul>")
+
+    # Failing tests: message, traceback tail, frames.
+    failing = [t for t in tests if t.outcome == "failed"]
+    out.append(f'<h2 id="failing">Failing tests ({len(failing)})</h2>')
+    if not failing:
+        out.append("<p>No test failed.</p>")
+    for test in failing:
+        message = test.full_message or test.message or "(no message)"
+        out.append(f'<div class="failing" id="{esc(test_anchor[test.id])}-failure">')
+        out.append(f'<h3><a href="#{esc(test_anchor[test.id])}"><code>{esc(test.id)}</code></a></h3>')
+        if test.requirements:
+            out.append("<p>Requirements: " + ", ".join(
+                f'<a href="#{esc(anchor("req", r))}">{esc(r)}</a>' for r in test.requirements) + "</p>")
+        out.append(f'<p>Assertion:</p><pre class="message">{esc(_truncate(message, MAX_MESSAGE))}</pre>')
+        if test.detail and test.detail.strip() != message.strip():
+            out.append("<details><summary>Traceback</summary>"
+                       f"<pre>{esc(_truncate(test.detail.rstrip(), MAX_TRACE, tail=True))}</pre></details>")
+        if test.pcap:
+            lines, note = frame_summaries(repo / test.pcap)
+            out.append(f"<p>Evidence: {pcap_link(test.pcap, repo, out_dir)} ({esc(note)})</p>")
+            if lines:
+                out.append(f'<pre class="frames">{esc(chr(10).join(lines))}</pre>')
+        else:
+            out.append('<p class="muted">No pcap recorded for this test.</p>')
+        out.append("</div>")
+
+    # All tests.
+    out.append(f'<h2 id="tests">All tests ({len(tests)})</h2>')
+    outcomes = report.get("test_outcomes", {})
+    out.append("<p>" + ", ".join(f"{n} {esc(o)}" for o, n in outcomes.items()) + ".</p>")
+    out.append("<table><tr><th>Test</th><th>Outcome</th><th>Requirements</th><th>Purpose</th><th>Pcap</th></tr>")
+    for test in tests:
+        purpose = test.purpose
+        if test.outcome == "skipped" and test.message:
+            purpose += f" (skipped: {test.message})"
+        reqs_html = ", ".join(f'<a href="#{esc(anchor("req", r))}">{esc(r)}</a>' for r in test.requirements) or "-"
+        pcap = pcap_link(test.pcap, repo, out_dir) if test.pcap else "-"
+        outcome = f'<span class="o-{esc(test.outcome)}">{esc(test.outcome)}</span>'
+        if test.outcome == "failed":
+            outcome = f'<a href="#{esc(test_anchor[test.id])}-failure">{outcome}</a>'
+        out.append(f'<tr id="{esc(test_anchor[test.id])}"><td><code>{esc(test.id)}</code></td><td>{outcome}</td>'
+                   f"<td>{reqs_html}</td><td>{esc(purpose)}</td><td>{pcap}</td></tr>")
+    out.append("</table>")
+    out.append(f'<p class="muted">{esc(report["summary"])}</p>')
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
