@@ -5,11 +5,12 @@
 # Dependencies are declared once here (picoTCP's MODTREE idea); ci/modcheck builds each module alone with only
 # the modules this table says it needs.
 
-set(PICO_ALL_MODULES ETHERNET ARP IPV4 ICMP4 UDP TCP LOOPBACK PCAP LINKSIM)
+set(PICO_ALL_MODULES ETHERNET ARP IPV4 IPV4_REASSEMBLY ICMP4 UDP TCP LOOPBACK PCAP LINKSIM)
 
 option(PICO_ETHERNET "Ethernet II framing (RFC 894)" ON)
 option(PICO_ARP "ARP (RFC 826) and address conflict detection (RFC 5227)" ON)
 option(PICO_IPV4 "IPv4 (RFC 791, RFC 1122 3.2.1)" ON)
+option(PICO_IPV4_REASSEMBLY "IPv4 reassembly of received fragments (RFC 791 3.2, RFC 815)" ON)
 option(PICO_ICMP4 "ICMPv4 (RFC 792, RFC 1122 3.2.2)" ON)
 option(PICO_UDP "UDP (RFC 768) and UDP sockets" ON)
 option(PICO_TCP "TCP (RFC 9293) and TCP sockets" ON)
@@ -19,6 +20,7 @@ option(PICO_LINKSIM "In-memory Link joining two stacks, with seeded impairments"
 
 # Module -> modules it needs (all of them). "A|B" means at least one of A and B.
 set(PICO_DEPS_ARP ETHERNET IPV4)
+set(PICO_DEPS_IPV4_REASSEMBLY IPV4)
 set(PICO_DEPS_ICMP4 IPV4)
 set(PICO_DEPS_UDP "IPV4")
 set(PICO_DEPS_TCP "IPV4")
@@ -54,6 +56,8 @@ set(PICO_TIMER_COUNT 32 CACHE STRING "Timers")
 set(PICO_ARP_ENTRIES 16 CACHE STRING "ARP cache entries")
 set(PICO_IPV4_ADDRS_PER_DEVICE 4 CACHE STRING "IPv4 addresses per device")
 set(PICO_IPV4_ROUTES 8 CACHE STRING "IPv4 routes (besides the connected routes)")
+set(PICO_IPV4_REASSEMBLY_SLOTS 4 CACHE STRING "IPv4 datagrams in reassembly at once (one pool frame each)")
+set(PICO_IPV4_REASSEMBLY_TIMEOUT_MS 60000 CACHE STRING "IPv4 reassembly timeout in ms from the first fragment (RFC 1122 3.2.1.4: 60 to 120 s)")
 set(PICO_MULTICAST_GROUPS 8 CACHE STRING "Link-layer multicast groups joined per device")
 set(PICO_UDP_SOCKETS 8 CACHE STRING "UDP sockets")
 set(PICO_UDP_RX_QUEUE 8 CACHE STRING "Datagrams queued per UDP socket")

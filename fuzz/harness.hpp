@@ -146,6 +146,7 @@ class Harness {
             for (const udp::Socket& socket : udp::state(stack_).sockets)
                 held += socket.rx.size();
         }
+        if constexpr (config::ipv4_reassembly) held += ipv4_reassembly::in_progress(stack_); // a frame each
         return held; // TCP keeps bytes in its own buffers, not frames
     }
 

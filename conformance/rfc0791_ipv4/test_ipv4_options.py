@@ -1,4 +1,5 @@
 """Options, link-layer padding and fragments on input (RFC 791 3.1-3.2, RFC 1122 3.2.1.4, 3.2.1.8)."""
+import picotcp
 import pytest
 from scapy.all import (ICMP, IP, UDP, Ether, IPOption, IPOption_EOL, IPOption_LSRR, IPOption_NOP, IPOption_RR,
                        IPOption_Stream_Id, Padding, raw)
@@ -116,12 +117,12 @@ def test_fragments_are_not_delivered_alone(dut, flags, offset):
     """
     Purpose: a fragment (More Fragments set, or a non-zero offset) is never handed up on its own. Each
         carries a complete, checksum-valid echo request, so delivering it as a datagram would draw a reply.
-        This build has no reassembly (RFC 1122 3.2.1.4 stays untested): every fragment is dropped and
-        counted.
+        Without reassembly built every fragment is dropped and counted; with it (test_ipv4_reassembly.py) the
+        fragment waits in reassembly for the rest.
     Setup: fresh DUT, ARP primed.
     Procedure: echo request (id 0x77, data 16 bytes) with IP flags `flags` and fragment offset `offset`
         (units of 8 bytes).
-    Judgement: silence; exactly one ipv4 Fragment drop.
+    Judgement: silence; exactly one ipv4 Fragment drop (no reassembly), or no drop at all (reassembly).
     Reference: RFC 791 section 3.2 (Fragmentation and Reassembly).
     """
     dut.prime_arp()
@@ -129,4 +130,9 @@ def test_fragments_are_not_delivered_alone(dut, flags, offset):
              IP(src=dut.peer_ip, dst=dut.ip, flags=flags, frag=offset, id=0x3131) /
              ICMP(id=0x77, seq=1) / (b"F" * 16))
     dut.expect_silence(timeout_ms=500)
-    dut.assert_dropped("ipv4", "Fragment")
+    if picotcp.modules().get("ipv4_reassembly"):
+        assert dut.counter("ipv4", "rx") == 1
+        assert dut.counter("icmp4", "rx") == 0
+        assert dut.dropped("ipv4", "Fragment") == 0
+    else:
+        dut.assert_dropped("ipv4", "Fragment")

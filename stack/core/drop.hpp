@@ -43,7 +43,12 @@ namespace pico {
     X(PawsRejected)         /* TCP: timestamp older than TS.Recent (RFC 7323 5) */                           \
     X(ChallengeAck)         /* TCP: answered with a challenge ACK instead (RFC 5961) */                      \
     X(InvalidState)         /* TCP: not acceptable in the connection's state (data after close, ...) */      \
-    X(MissingTimestamp)     /* TCP: no timestamp option after timestamps were negotiated (RFC 7323 3.2) */
+    X(MissingTimestamp)     /* TCP: no timestamp option after timestamps were negotiated (RFC 7323 3.2) */   \
+    X(FragmentOverflow)     /* IPv4 fragment: header + offset + length beyond 65,535 octets */               \
+    X(ReassemblyTooBig)     /* IPv4 fragment: reassembled datagram would not fit a reassembly buffer */      \
+    X(FragmentOverlap)      /* IPv4 fragment: overlap with other octets or end; datagram discarded */        \
+    X(ReassemblyTimeout)    /* IPv4 reassembly timed out; datagram discarded */                              \
+    X(ReassemblyEvicted)    /* IPv4 datagram in reassembly evicted for a newer one (all slots busy) */
 
 enum class Drop : std::uint8_t {
 #define PICO_DROP_ENUM(name) name,

@@ -354,4 +354,13 @@ void flush(Stack& stack, IfIndex ifindex) {
     }
 }
 
+bool invalidate(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
+    for (Entry& entry : state(stack).entries) {
+        if (entry.state != EntryState::Reachable || entry.ifindex != ifindex || entry.ip != address) continue;
+        free_entry(entry);
+        return true;
+    }
+    return false;
+}
+
 } // namespace pico::arp

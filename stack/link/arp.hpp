@@ -76,5 +76,9 @@ void set_conflict_handler(Stack& stack, ConflictFn fn, void* context);
 std::optional<MacAddr> lookup(Stack& stack, IfIndex ifindex, Ipv4Addr address);
 // Removes every entry of an interface (device detached, address removed).
 void flush(Stack& stack, IfIndex ifindex);
+// Forgets a resolved entry (negative advice from a transport, RFC 1122 3.3.1.4): the next datagram to
+// `address` resolves it afresh with a request, so a neighbour that went away or changed its hardware
+// address is noticed. An entry still being resolved is left alone. True when an entry was removed.
+bool invalidate(Stack& stack, IfIndex ifindex, Ipv4Addr address);
 
 } // namespace pico::arp

@@ -4,6 +4,7 @@
 #include "link/arp.hpp"
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
+#include "net/ipv4_reassembly.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
 
@@ -206,11 +207,24 @@ void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta_in) {
     // RFC 1122 3.2.1.7: a host MUST NOT discard a datagram just because it was received with TTL less than 2,
     // so TTL 0 and 1 are both delivered (TTL expiry is the forwarding gateway's business, RFC 1812 4.2.2.9).
 
-    // RFC 1122 3.2.1.4: fragments are reassembled before delivery; reassembly is not built yet, so every
-    // fragment (More Fragments set or a non-zero offset) is dropped and counted.
+    // RFC 791 3.2, RFC 1122 3.2.1.4: fragments are reassembled before delivery (net/ipv4_reassembly.hpp);
+    // the complete datagram continues from here with fragment 0's header and meta. Without reassembly built,
+    // every fragment (More Fragments set or a non-zero offset) is dropped and counted.
+    RxMeta meta = meta_in;
     if (view->is_fragment()) {
-        s.counters.count_drop(Drop::Fragment);
-        return;
+        if constexpr (config::ipv4_reassembly) {
+            auto whole = ipv4_reassembly::input(stack, std::move(datagram), meta);
+            if (!whole) return;
+            datagram = std::move(*whole);
+            view = wire::ipv4::View::parse(datagram.bytes(), &why);
+            if (!view) {
+                s.counters.count_drop(why);
+                return;
+            }
+        } else {
+            s.counters.count_drop(Drop::Fragment);
+            return;
+        }
     }
 
     // RFC 1122 3.2.1.8: options the host does not understand are silently ignored, but a malformed list (an
@@ -221,14 +235,13 @@ void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta_in) {
         return;
     }
 
-    RxMeta meta = meta_in;
     meta.src = source;
     meta.dst = destination;
     meta.ttl = view->ttl();
     meta.tos = view->tos();
     meta.ip_broadcast = ip_broadcast;
     meta.ip_multicast = ip_multicast;
-    meta.non_first_fragment = false; // fragments do not get this far yet
+    meta.non_first_fragment = false; // a fragment gets this far only reassembled
     meta.l3_offset = static_cast<std::uint16_t>(datagram.offset());
     meta.l3_header_len = static_cast<std::uint16_t>(view->header_len());
     std::uint8_t protocol = view->protocol();
@@ -323,6 +336,17 @@ bool remove_route(Stack& stack, Ipv4Addr prefix, std::uint8_t prefix_len) {
 
 std::optional<RouteResult> route(Stack& stack, Ipv4Addr destination) {
     return lookup(stack, destination, no_interface);
+}
+
+void negative_advice(Stack& stack, Ipv4Addr destination) {
+    ++state(stack).negative_advice;
+    auto hop = lookup(stack, destination, no_interface);
+    if (!hop) return;
+    if constexpr (config::arp) {
+        const Device* dev = device(stack, hop->ifindex);
+        if (dev != nullptr && dev->link_type() == LinkType::Ethernet)
+            arp::invalidate(stack, hop->ifindex, hop->next_hop);
+    }
 }
 
 bool is_local(Stack& stack, IfIndex ifindex, Ipv4Addr address) {

@@ -5,6 +5,8 @@
 #include "core/config.hpp"
 #include "core/drop.hpp"
 #include "core/handoff.hpp"
+#include "core/module.hpp"
+#include "net/ipv4_reassembly.hpp"
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -37,6 +39,9 @@ struct State {
     std::array<Route, config::ipv4_routes> routes{};
     std::uint16_t next_id = 0; // Identification field of datagrams we originate
     std::uint8_t ttl = default_ttl;
+    std::uint32_t negative_advice = 0; // times a transport reported a dead path (RFC 1122 3.3.1.4)
+    // Datagrams in reassembly (PICO_IPV4_REASSEMBLY; an empty member when it is not built).
+    [[no_unique_address]] ModuleSlot<config::ipv4_reassembly, ipv4_reassembly::State> reassembly;
 };
 
 State& state(Stack& stack);
@@ -60,6 +65,10 @@ struct RouteResult {
 };
 // Longest-prefix match over connected prefixes and the routing table.
 std::optional<RouteResult> route(Stack& stack, Ipv4Addr destination);
+// Negative advice (RFC 1122 3.3.1.4, RFC 9293 3.8.3 R1): a transport's retransmissions to `destination`
+// go unanswered. The next hop's link-layer address is forgotten (ARP resolves it afresh with the next
+// datagram), so a dead or replaced neighbour or gateway is noticed. Counted in State::negative_advice.
+void negative_advice(Stack& stack, Ipv4Addr destination);
 
 bool is_local(Stack& stack, IfIndex ifindex, Ipv4Addr address); // one of our unicast addresses on ifindex
 bool is_local_any(Stack& stack, Ipv4Addr address);              // ... on any device

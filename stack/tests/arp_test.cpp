@@ -95,8 +95,8 @@ class ArpTest : public ::testing::Test {
         ASSERT_NE(ifx, no_interface);
         ASSERT_TRUE(ipv4::add_address(*stack, ifx, our_ip, 24)) << "ipv4::add_address failed (IPv4 stub?)";
         ASSERT_TRUE(is_local_ipv4(*stack, ifx, our_ip));
-        // add_address announces the address, twice 2 s apart (RFC 5227 2.3); the tests start from a quiet wire
-        // after that sequence.
+        // add_address announces the address, twice 2 s apart (RFC 5227 2.3); the tests start from a quiet
+        // wire after that sequence.
         advance(arp::announce_interval_ms * arp::announce_count);
         eth.clear();
         base = counters();
@@ -533,4 +533,27 @@ TEST_F(ArpTest, AddressGivenUpByHandlerIsNotDefended) {
     EXPECT_EQ(drops(Drop::Conflict), 1u);
     EXPECT_FALSE(is_local_ipv4(*stack, ifx, our_ip));
     EXPECT_TRUE(collect_all().empty()); // no announcement for an address we no longer hold
+}
+
+// Negative advice (RFC 1122 3.3.1.4): the next hop's entry is forgotten, the next datagram resolves it
+// afresh.
+TEST_F(ArpTest, NegativeAdviceForgetsTheNextHop) {
+    inject(request_from_peer(our_ip));
+    collect_all();
+    ASSERT_EQ(arp::lookup(*stack, ifx, peer_ip), peer_mac);
+    EXPECT_FALSE(arp::invalidate(*stack, ifx, other_ip)); // no entry: nothing happens
+    ipv4::negative_advice(*stack, peer_ip);
+    EXPECT_EQ(ipv4::state(*stack).negative_advice, 1u);
+    EXPECT_EQ(arp::lookup(*stack, ifx, peer_ip), std::nullopt);
+    EXPECT_FALSE(arp::invalidate(*stack, ifx, peer_ip)); // already gone
+
+    const Frame datagram = ipv4_datagram(our_ip, peer_ip, 0x5a);
+    EXPECT_TRUE(send_datagram(peer_ip, datagram));
+    auto out = collect_all();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], expected_request(peer_ip)); // resolved afresh
+    inject(arp_frame(our_mac, peer_mac, op_reply, peer_mac, peer_ip, our_mac, our_ip));
+    out = collect_all();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], expected_ipv4_frame(peer_mac, datagram));
 }
