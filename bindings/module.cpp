@@ -137,6 +137,8 @@ const char* event_name(pico::SocketEvent event) {
         return "Closed";
     case pico::SocketEvent::Error:
         return "Error";
+    case pico::SocketEvent::Warning:
+        return "Warning";
     }
     return "?";
 }
@@ -161,6 +163,7 @@ pico::SocketOption option_named(const std::string& name) {
     if (name == "RetransmitTimeoutMs") return pico::SocketOption::RetransmitTimeoutMs;
     if (name == "ConnectTimeoutMs") return pico::SocketOption::ConnectTimeoutMs;
     if (name == "UrgentPending") return pico::SocketOption::UrgentPending;
+    if (name == "Warnings") return pico::SocketOption::Warnings;
     throw py::value_error("unknown socket option '" + name +
                           "' (Ttl, Tos, Broadcast, RxQueue, NoDelay, KeepAlive, KeepIdle, KeepInterval, "
                           "KeepCount, Linger, TxQueue, SendSpace, SendBuffer, RecvBuffer, MaxSegment, "
@@ -273,12 +276,17 @@ struct Capture {
 
 class PyStack;
 
-// A WireDevice attached to a PyStack (owned by it), with its name and capture.
-struct PyWireDevice {
+// What every device a PyStack attached has for Python: its stack, name and interface index. The address,
+// route and ARP calls take any Device (a WireDevice or a LinkPort), so each is bound once.
+struct PyDevice {
     PyStack* owner = nullptr;
     std::string name;
-    std::unique_ptr<pico::WireDevice> device;
     pico::IfIndex index = pico::no_interface;
+};
+
+// A WireDevice attached to a PyStack (owned by it), with its capture.
+struct PyWireDevice : PyDevice {
+    std::unique_ptr<pico::WireDevice> device;
     std::unique_ptr<Capture> capture;
 
     void stop_capture() {
@@ -321,13 +329,10 @@ struct PyLink {
 };
 
 // One end of a Link attached to a PyStack (owned by it).
-struct PyLinkPort {
-    PyStack* owner = nullptr;
-    std::string name;
+struct PyLinkPort : PyDevice {
     py::object link_object; // keeps the PyLink alive while the stack may hold its frames
     int side = 0;
     pico::LinkEnd* end = nullptr;
-    pico::IfIndex index = pico::no_interface;
     std::unique_ptr<Capture> capture;
 
     void stop_capture() {
@@ -696,6 +701,7 @@ PYBIND11_MODULE(_core, m) {
         modules["ethernet"] = pico::config::ethernet;
         modules["arp"] = pico::config::arp;
         modules["ipv4"] = pico::config::ipv4;
+        modules["ipv4_reassembly"] = pico::config::ipv4_reassembly;
         modules["icmp4"] = pico::config::icmp4;
         modules["udp"] = pico::config::udp;
         modules["tcp"] = pico::config::tcp;
@@ -747,9 +753,12 @@ PYBIND11_MODULE(_core, m) {
             return "<VirtualClock now_ms=" + std::to_string(c.now()) + ">";
         });
 
-    py::class_<PyWireDevice>(m, "WireDevice", "An Ethernet device whose wire is two in-memory queues.")
-        .def_property_readonly("index", [](const PyWireDevice& d) { return static_cast<int>(d.index); })
-        .def_property_readonly("name", [](const PyWireDevice& d) { return d.name; })
+    py::class_<PyDevice>(m, "Device", "A device attached to a Stack (WireDevice or LinkPort).")
+        .def_property_readonly("index", [](const PyDevice& d) { return static_cast<int>(d.index); })
+        .def_property_readonly("name", [](const PyDevice& d) { return d.name; });
+
+    py::class_<PyWireDevice, PyDevice>(m, "WireDevice",
+                                       "An Ethernet device whose wire is two in-memory queues.")
         .def_property_readonly("mac", [](const PyWireDevice& d) { return mac_text(d.device->mac()); })
         .def_property_readonly("mtu", [](const PyWireDevice& d) { return d.device->mtu(); })
         .def(
@@ -897,7 +906,7 @@ PYBIND11_MODULE(_core, m) {
         py::class_<PyIpv4>(m, "Ipv4", "IPv4 addresses and routes of a Stack.")
             .def(
                 "add_address",
-                [](PyIpv4& api, const PyWireDevice& dev, const std::string& ip, int prefix) {
+                [](PyIpv4& api, const PyDevice& dev, const std::string& ip, int prefix) {
                     if (prefix < 0 || prefix > 32) return false;
                     return pico::ipv4::add_address(api.owner->stack(), dev.index, to_ipv4(ip),
                                                    static_cast<std::uint8_t>(prefix));
@@ -905,13 +914,13 @@ PYBIND11_MODULE(_core, m) {
                 py::arg("dev"), py::arg("ip"), py::arg("prefix"))
             .def(
                 "remove_address",
-                [](PyIpv4& api, const PyWireDevice& dev, const std::string& ip) {
+                [](PyIpv4& api, const PyDevice& dev, const std::string& ip) {
                     return pico::ipv4::remove_address(api.owner->stack(), dev.index, to_ipv4(ip));
                 },
                 py::arg("dev"), py::arg("ip"))
             .def(
                 "add_route",
-                [](PyIpv4& api, const std::string& prefix, const std::string& via, const PyWireDevice* dev) {
+                [](PyIpv4& api, const std::string& prefix, const std::string& via, const PyDevice* dev) {
                     auto [address, len] = to_prefix(prefix);
                     return pico::ipv4::add_route(api.owner->stack(), address, len, to_ipv4(via),
                                                  dev != nullptr ? dev->index : pico::no_interface);
@@ -935,7 +944,13 @@ PYBIND11_MODULE(_core, m) {
                     out["source"] = ipv4_text(result->source);
                     return out;
                 },
-                py::arg("destination"));
+                py::arg("destination"))
+            .def_property_readonly(
+                "negative_advice",
+                [](PyIpv4& api) { return pico::ipv4::state(api.owner->stack()).negative_advice; },
+                "How many times a transport gave negative advice (RFC 1122 3.3.1.4: its retransmissions "
+                "reached "
+                "R1), each making ARP resolve the next hop afresh.");
         stack_class.def_property_readonly("ipv4", &PyStack::ipv4,
                                           py::return_value_policy::reference_internal);
     }
@@ -944,7 +959,7 @@ PYBIND11_MODULE(_core, m) {
         py::class_<PyArp>(m, "Arp", "The ARP cache of a Stack and the address conflicts it saw (RFC 5227).")
             .def(
                 "lookup",
-                [](PyArp& api, const PyWireDevice& dev, const std::string& ip) -> py::object {
+                [](PyArp& api, const PyDevice& dev, const std::string& ip) -> py::object {
                     auto mac = pico::arp::lookup(api.owner->stack(), dev.index, to_ipv4(ip));
                     if (!mac) return py::none();
                     return py::str(mac_text(*mac));
@@ -952,11 +967,11 @@ PYBIND11_MODULE(_core, m) {
                 py::arg("dev"), py::arg("ip"))
             .def(
                 "flush",
-                [](PyArp& api, const PyWireDevice& dev) { pico::arp::flush(api.owner->stack(), dev.index); },
+                [](PyArp& api, const PyDevice& dev) { pico::arp::flush(api.owner->stack(), dev.index); },
                 py::arg("dev"))
             .def(
                 "announce",
-                [](PyArp& api, const PyWireDevice& dev, const std::string& ip) {
+                [](PyArp& api, const PyDevice& dev, const std::string& ip) {
                     pico::arp::announce(api.owner->stack(), dev.index, to_ipv4(ip));
                 },
                 py::arg("dev"), py::arg("ip"))
@@ -1126,6 +1141,43 @@ PYBIND11_MODULE(_core, m) {
                                        return pico::tcp::state_name(state);
                                    })
             .def_property_readonly(
+                "info",
+                [](PyTcpSocket& s) {
+                    pico::tcp::ConnectionInfo i;
+                    check(pico::tcp::connection_info(live(s).owner->stack(), s.handle, i));
+                    py::dict d;
+                    d["state"] = pico::tcp::state_name(i.state);
+                    d["iss"] = i.iss;
+                    d["snd_una"] = i.snd_una;
+                    d["snd_nxt"] = i.snd_nxt;
+                    d["snd_max"] = i.snd_max;
+                    d["snd_wnd"] = i.snd_wnd;
+                    d["irs"] = i.irs;
+                    d["rcv_nxt"] = i.rcv_nxt;
+                    d["rcv_wnd"] = i.rcv_wnd;
+                    d["cwnd"] = i.cwnd;
+                    d["ssthresh"] = i.ssthresh;
+                    d["flight_size"] = i.flight_size;
+                    d["duplicate_acks"] = i.duplicate_acks;
+                    d["in_recovery"] = i.in_recovery;
+                    d["sack_recovery"] = i.sack_recovery;
+                    d["srtt_ms"] = i.srtt_ms;
+                    d["rttvar_ms"] = i.rttvar_ms;
+                    d["rto_ms"] = i.rto_ms;
+                    d["retransmissions"] = i.retransmissions;
+                    d["send_mss"] = i.send_mss;
+                    d["peer_mss"] = i.peer_mss;
+                    d["snd_wscale"] = i.snd_wscale;
+                    d["rcv_wscale"] = i.rcv_wscale;
+                    d["ws_ok"] = i.ws_ok;
+                    d["ts_ok"] = i.ts_ok;
+                    d["sack_ok"] = i.sack_ok;
+                    return d;
+                },
+                "A snapshot of the connection's variables (pico::tcp::ConnectionInfo, like Linux TCP_INFO): "
+                "state, sequence numbers, windows, cwnd/ssthresh/flight_size, duplicate_acks, in_recovery, "
+                "sack_recovery, srtt_ms/rttvar_ms/rto_ms, retransmissions, MSS and negotiated options.")
+            .def_property_readonly(
                 "soft_error",
                 [](PyTcpSocket& s) -> std::string {
                     pico::SocketError error = pico::SocketError::Ok;
@@ -1215,9 +1267,8 @@ PYBIND11_MODULE(_core, m) {
             return out;
         });
 
-    py::class_<PyLinkPort>(m, "LinkPort", "One end of a Link attached to a Stack (a device of that stack).")
-        .def_property_readonly("index", [](const PyLinkPort& p) { return static_cast<int>(p.index); })
-        .def_property_readonly("name", [](const PyLinkPort& p) { return p.name; })
+    py::class_<PyLinkPort, PyDevice>(m, "LinkPort",
+                                     "One end of a Link attached to a Stack (a device of that stack).")
         .def_property_readonly("mac", [](const PyLinkPort& p) { return mac_text(p.end->mac()); })
         .def_property_readonly("mtu", [](const PyLinkPort& p) { return p.end->mtu(); })
         .def(
@@ -1234,42 +1285,5 @@ PYBIND11_MODULE(_core, m) {
     stack_class.def("attach_link", &PyStack::attach_link, py::arg("link"), py::arg("end"),
                     py::arg("name") = "link0", py::return_value_policy::reference_internal);
 
-    // The address and ARP calls that take a WireDevice take a LinkPort too (extra overloads).
-    if constexpr (pico::config::ipv4) {
-        auto ipv4_class = py::reinterpret_borrow<py::class_<PyIpv4>>(m.attr("Ipv4"));
-        ipv4_class
-            .def(
-                "add_address",
-                [](PyIpv4& api, const PyLinkPort& dev, const std::string& ip, int prefix) {
-                    if (prefix < 0 || prefix > 32) return false;
-                    return pico::ipv4::add_address(api.owner->stack(), dev.index, to_ipv4(ip),
-                                                   static_cast<std::uint8_t>(prefix));
-                },
-                py::arg("dev"), py::arg("ip"), py::arg("prefix"))
-            .def(
-                "remove_address",
-                [](PyIpv4& api, const PyLinkPort& dev, const std::string& ip) {
-                    return pico::ipv4::remove_address(api.owner->stack(), dev.index, to_ipv4(ip));
-                },
-                py::arg("dev"), py::arg("ip"))
-            .def(
-                "add_route",
-                [](PyIpv4& api, const std::string& prefix, const std::string& via, const PyLinkPort& dev) {
-                    auto [address, len] = to_prefix(prefix);
-                    return pico::ipv4::add_route(api.owner->stack(), address, len, to_ipv4(via), dev.index);
-                },
-                py::arg("prefix"), py::arg("via") = "0.0.0.0", py::arg("dev"));
-    }
-    if constexpr (pico::config::arp) {
-        auto arp_class = py::reinterpret_borrow<py::class_<PyArp>>(m.attr("Arp"));
-        arp_class.def(
-            "lookup",
-            [](PyArp& api, const PyLinkPort& dev, const std::string& ip) -> py::object {
-                auto mac = pico::arp::lookup(api.owner->stack(), dev.index, to_ipv4(ip));
-                if (!mac) return py::none();
-                return py::str(mac_text(*mac));
-            },
-            py::arg("dev"), py::arg("ip"));
-    }
 #endif
 }

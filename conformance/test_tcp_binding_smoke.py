@@ -142,6 +142,41 @@ def test_link_pair_connect_transfer_close():
 
 
 @needs_link
+def test_link_pair_connection_info():
+    """Purpose: TcpSocket.info (pico::tcp::connection_info) reports the connection's variables consistently.
+    Setup: stacks a and b on a clean Link, b connected to a's listener.
+    Procedure: 5000 bytes a->b, read by b; then both ends' info.
+    Judgement: each end's ISS is the other's IRS; a's SND.UNA = SND.NXT = SND.MAX = b's RCV.NXT = ISS + 1 +
+      5000; nothing in flight, no retransmission, no recovery; MSS 1460 both ways (MTU 1500); the RTO at its
+      1 s floor with an RTT measured; the options both stacks offer (window scaling, timestamps, SACK) agreed;
+      a's send window is b's receive window.
+    Reference: binding (RFC 9293 3.3.1 variable names).
+    """
+    pair = Pair()
+    _, server, client = pair.connect()
+    assert server.write(bytes(5000)) == 5000
+    assert read_all(pair, client, 5000) == bytes(5000)
+    pair.run(500)
+    a, b = server.info, client.info
+    assert a["state"] == b["state"] == "ESTABLISHED"
+    assert a["iss"] == b["irs"] and b["iss"] == a["irs"]
+    assert a["snd_una"] == a["snd_nxt"] == a["snd_max"] == b["rcv_nxt"] == (a["iss"] + 1 + 5000) % (1 << 32)
+    assert b["snd_una"] == b["snd_nxt"] == a["rcv_nxt"] == (b["iss"] + 1) % (1 << 32)
+    for info in (a, b):
+        assert info["flight_size"] == 0 and info["retransmissions"] == 0 and info["duplicate_acks"] == 0
+        assert not info["in_recovery"] and not info["sack_recovery"]
+        assert info["send_mss"] == info["peer_mss"] == 1460
+        assert info["rto_ms"] == 1000
+        assert info["ws_ok"] and info["ts_ok"] and info["sack_ok"]
+    assert a["snd_wnd"] == b["rcv_wnd"]
+    # b sent no data: its window is still the initial 3 segments of SMSS, 1460 less the 12 bytes of the
+    # timestamp option (RFC 5681 3.1, RFC 7323 3.2); a's grew in slow start with the ACKs of its 5000 bytes.
+    assert b["cwnd"] == 3 * (1460 - 12)
+    assert a["cwnd"] > b["cwnd"]
+    assert a["snd_wscale"] == b["rcv_wscale"] and b["snd_wscale"] == a["rcv_wscale"]
+
+
+@needs_link
 def test_link_pair_survives_loss():
     """Purpose: data crosses an impaired Link intact (retransmission through the binding).
     Setup: a Link losing 5 % of the frames and duplicating 5 %.

@@ -150,6 +150,10 @@ class Dut:
         self._arp_hosts = dict(self._arp_hosts)
         self._arp_hosts[ip or self.peer_ip] = mac or self.peer_mac
 
+    def stop_answering_arp(self, ip: str | None = None) -> None:
+        """Undo answer_arp for `ip` (default peer_ip): its ARP requests are queued for receive()/expect() again."""
+        self._arp_hosts = {k: v for k, v in self._arp_hosts.items() if k != (ip or self.peer_ip)}
+
     def _arp_answer(self, frame):
         if not self._arp_hosts or ARP not in frame or frame[ARP].op != 1:
             return None

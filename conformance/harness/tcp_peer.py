@@ -524,6 +524,19 @@ DUT_PORT = 8080
 PEER_PORT = 40000
 
 
+def connect_with_lost_syn(dut, peer, tolerance_ms: int = 20):
+    """The DUT connects to the peer; its first SYN is 'lost' (unanswered); its retransmission, 1 s later (the
+    initial RTO, RFC 6298 2.1), is answered and the handshake completes. Returns the DUT's socket."""
+    sock = dut.tcp_socket()
+    sock.connect(peer.ip, peer.sport)
+    first = peer.expect_syn()
+    t = dut.now_ms
+    again = peer.expect("S", timeout_ms=1000 + tolerance_ms)
+    assert again.seq == first.seq and 1000 <= dut.now_ms - t <= 1000 + tolerance_ms
+    peer.handshake_from(sock, connect=False, syn=again)
+    return sock
+
+
 def bring_to_state(dut, state: str, passive: bool = False, sport: int = PEER_PORT, dport: int = DUT_PORT,
                    isn: int = 0x10000000, **peer_kwargs):
     """(peer, dut_socket) with a DUT connection in `state` (one of STATES).

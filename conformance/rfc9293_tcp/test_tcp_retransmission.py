@@ -4,6 +4,8 @@ after three duplicate ACKs, and giving up (R2) with the application told TimedOu
 
 import pytest
 
+from scapy.all import ARP, TCP, Ether
+
 from harness.tcp_peer import PEER_PORT, TcpPeer, bring_to_state, payload_of, seq_add
 
 TOLERANCE_MS = 20  # the harness polls every 10 ms
@@ -331,3 +333,163 @@ def test_timeout_collapses_window_to_one_segment(dut):
     after = [s for s in peer.collect(50) if payload_of(s)]
     assert 1 <= len(after) <= 2, [peer.describe(s) for s in after]
     assert after[0].seq == seq_add(peer.dut_isn, 1461)
+
+
+def _frames_until_arp_request(dut, peer, duration_ms):
+    """(virtual ms, kind, frame) for every frame the DUT sends within duration_ms, until the first ARP
+    request for the peer: kind "tcp" (this connection) or "arp"."""
+    out = []
+    end = dut.now_ms + duration_ms
+    while dut.now_ms < end:
+        for frame in dut.receive(10):
+            if ARP in frame and frame[ARP].op == 1 and frame[ARP].pdst == dut.peer_ip:
+                out.append((dut.now_ms, "arp", frame))
+                return out
+            if peer.is_mine(frame):
+                peer.check_segment(frame)
+                out.append((dut.now_ms, "tcp", frame))
+    return out
+
+
+def _answer_arp(dut, request):
+    dut.send(Ether(src=dut.peer_mac, dst=request[Ether].src)
+             / ARP(op=2, hwsrc=dut.peer_mac, psrc=dut.peer_ip, hwdst=request[ARP].hwsrc, pdst=request[ARP].psrc))
+
+
+@pytest.mark.requirement("RFC9293:MUST-20", "RFC9293:SHLD-10")
+def test_negative_advice_at_r1_for_data(dut):
+    """
+    Purpose: when the same data segment has been retransmitted R1 = 3 times, the DUT gives negative advice to
+        the IP layer, which re-checks the path: the peer's hardware address is resolved afresh (an ARP request)
+        before the next retransmission leaves; the connection goes on.
+    Setup: ESTABLISHED (the peer's ARP entry learnt at set-up, 60 s lifetime).
+    Procedure: the DUT writes 100 bytes; the peer stays silent through the retransmissions; when the ARP
+        request comes, the peer answers it.
+    Judgement: before the ARP request, exactly the first transmission and 2 retransmissions of the same
+        segment (RTO 1 s, then 2 s: at +1 s and +3 s); the ARP request comes with the third retransmission
+        (+7 s); after the answer that retransmission leaves at once, same seq and bytes; the IP layer counted
+        one negative advice; the connection is still ESTABLISHED.
+    Reference: RFC 9293 3.8.3 (R1: "pass negative advice to the IP layer"), RFC 1122 4.2.3.5 (R1 at least 3
+        retransmissions), RFC 1122 3.3.1.4 (negative advice triggers dead-gateway/neighbour re-checking).
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    dut.stop_answering_arp()  # the scenario answers the ARP request itself
+    assert dut.stack.ipv4.negative_advice == 0
+    assert sock.write(bytes(100)) == 100
+    first = peer.expect("PA", timeout_ms=50)
+    t0 = dut.now_ms
+    seen = _frames_until_arp_request(dut, peer, 20_000)
+    assert seen and seen[-1][1] == "arp", f"no ARP request within 20 s: {[(t - t0, k) for t, k, _ in seen]}"
+    tcp_times = [t - t0 for t, kind, _ in seen if kind == "tcp"]
+    for _, kind, frame in seen:
+        if kind == "tcp":
+            assert frame[TCP].seq == first.seq and payload_of(frame[TCP]) == bytes(100), peer.describe(frame[TCP])
+    assert len(tcp_times) == 2, f"retransmissions before negative advice at {tcp_times} ms (R1 = 3)"
+    assert abs(tcp_times[0] - 1000) <= TOLERANCE_MS and abs(tcp_times[1] - 3000) <= TOLERANCE_MS, tcp_times
+    assert abs(seen[-1][0] - t0 - 7000) <= TOLERANCE_MS, f"ARP request at {seen[-1][0] - t0} ms, expected 7000"
+    assert dut.stack.ipv4.negative_advice == 1
+    _answer_arp(dut, seen[-1][2])
+    third = peer.expect("PA", timeout_ms=10)
+    assert third.seq == first.seq and payload_of(third) == bytes(100)
+    assert sock.state == "ESTABLISHED"
+    peer.send("A")  # acknowledged at last
+    peer.expect_silence(2000, any_frame=False)
+    assert dut.stack.ipv4.negative_advice == 1
+
+
+@pytest.mark.requirement("RFC9293:MUST-22", "RFC9293:MUST-20")
+def test_negative_advice_at_r1_for_syn(dut):
+    """
+    Purpose: an unanswered SYN follows the same R1 procedure as data: after 3 retransmissions the IP layer
+        gets negative advice and resolves the next hop afresh; when the peer then answers, the connection opens.
+    Setup: fresh DUT, the peer's ARP entry learnt (prime_arp).
+    Procedure: connect to the peer; it ignores the SYN and its retransmissions; answers the ARP request, then
+        the next SYN with a SYN-ACK.
+    Judgement: SYN, then retransmissions at +1 s and +3 s without ARP; the ARP request at +7 s, the third
+        retransmitted SYN (same ISN) right after the ARP reply; one negative advice counted; the handshake
+        completes (ESTABLISHED, Connected event).
+    Reference: RFC 9293 3.8.3 (the SYN handled by the same R1/R2 procedure), RFC 1122 4.2.3.5, 3.3.1.4.
+    """
+    dut.prime_arp()
+    sock = dut.tcp_socket()
+    peer = TcpPeer(dut, dport=None)
+    dut.stop_answering_arp()  # the scenario answers the ARP request itself
+    sock.connect(dut.peer_ip, PEER_PORT)
+    first = peer.expect_syn()
+    t0 = dut.now_ms
+    seen = _frames_until_arp_request(dut, peer, 20_000)
+    assert seen and seen[-1][1] == "arp", f"no ARP request within 20 s: {[(t - t0, k) for t, k, _ in seen]}"
+    syn_times = [t - t0 for t, kind, frame in seen if kind == "tcp" and frame[TCP].flags == "S"
+                 and frame[TCP].seq == first.seq]
+    assert syn_times == [t - t0 for t, kind, _ in seen if kind == "tcp"], "only SYN retransmissions expected"
+    assert len(syn_times) == 2 and abs(syn_times[0] - 1000) <= TOLERANCE_MS \
+        and abs(syn_times[1] - 3000) <= TOLERANCE_MS, syn_times
+    assert abs(seen[-1][0] - t0 - 7000) <= TOLERANCE_MS, f"ARP request at {seen[-1][0] - t0} ms, expected 7000"
+    assert dut.stack.ipv4.negative_advice == 1
+    _answer_arp(dut, seen[-1][2])
+    syn = peer.expect("S", timeout_ms=10)
+    assert syn.seq == first.seq
+    peer.handshake_from(sock, connect=False, syn=syn)
+    assert sock.state == "ESTABLISHED"
+    assert ("Connected", "Ok") in list(sock.events)
+
+
+@pytest.mark.requirement("RFC9293:SHLD-9", "RFC9293:SHLD-10")
+def test_application_warned_at_r1_and_connection_goes_on(dut):
+    """
+    Purpose: when retransmissions of one segment reach R1 (3 retransmissions), the application is told of the
+        delivery problem by a non-fatal Warning event, and the connection keeps retransmitting until R2.
+    Setup: ESTABLISHED; the peer answers ARP (a live neighbour that ignores the connection).
+    Procedure: the DUT writes 100 bytes; the peer stays silent; virtual time runs 20 s; then the peer
+        acknowledges the data.
+    Judgement: no event during the first two retransmissions (+1 s, +3 s); exactly one ("Warning",
+        "TimedOut") by the third (+7 s) and none after it while the segment stays unacknowledged (+15 s);
+        still ESTABLISHED; after the ACK the connection carries on (a new write is sent and no further event).
+    Reference: RFC 9293 3.8.3 (SHLD-9: "at R1 ... notify the application of the delivery problem"; SHLD-10: R1
+        at least 3 retransmissions), RFC 1122 4.2.3.5.
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    sock.events.clear()
+    assert sock.get_option("Warnings") == 1
+    assert sock.write(bytes(100)) == 100
+    first = peer.expect("PA", timeout_ms=50)
+    t0 = dut.now_ms
+    peer.watch(3500, step_ms=10)  # the retransmissions at +1 s and +3 s
+    assert list(sock.events) == [], f"events before R1: {list(sock.events)}"
+    times = [t - t0 for t, _ in peer.watch(4000, step_ms=10)]
+    assert len(times) == 1 and abs(times[0] - 7000) <= TOLERANCE_MS, times
+    assert list(sock.events) == [("Warning", "TimedOut")]
+    peer.watch(12_500, step_ms=100)  # the retransmission at +15 s
+    assert list(sock.events) == [("Warning", "TimedOut")]
+    assert sock.state == "ESTABLISHED"
+    peer.send("A", ack=seq_add(first.seq, 100))
+    assert sock.write(b"more") == 4
+    more = peer.expect("PA", timeout_ms=50)
+    assert payload_of(more) == b"more"
+    assert list(sock.events) == [("Warning", "TimedOut")]
+
+
+@pytest.mark.requirement("RFC9293:SHLD-20")
+def test_application_turns_warnings_off(dut):
+    """
+    Purpose: an application that does not want asynchronous error reports turns them off (option Warnings 0):
+        R1 passes without an event, while the fatal report at R2 still comes.
+    Setup: ESTABLISHED; Warnings set to 0; RetransmitTimeoutMs 20 000 (R2 by time).
+    Procedure: the DUT writes 100 bytes; the peer never answers; virtual time runs until the Error event.
+    Judgement: no Warning at any time; ("Error", "TimedOut") between 20 and 40 s after the first transmission.
+    Reference: RFC 9293 3.8.3 / 3.9.1.8 (SHLD-20), RFC 1122 4.2.4.1.
+    """
+    peer, sock = bring_to_state(dut, "ESTABLISHED")
+    sock.events.clear()
+    sock.set_option("Warnings", 0)
+    assert sock.get_option("Warnings") == 0
+    sock.set_option("RetransmitTimeoutMs", 20_000)
+    assert sock.write(bytes(100)) == 100
+    peer.expect("PA", timeout_ms=50)
+    t0 = dut.now_ms
+    for _ in range(600):
+        peer.watch(100, step_ms=100)
+        if list(sock.events):
+            break
+    assert list(sock.events) == [("Error", "TimedOut")]
+    assert 20_000 <= dut.now_ms - t0 <= 40_000, dut.now_ms - t0

@@ -3,6 +3,7 @@
 #include "core/config.hpp"
 #if PICO_WITH_TCP
 #include "transport/tcp/congestion.hpp"
+#include "transport/tcp/internal.hpp"
 #include <gtest/gtest.h>
 
 using pico::tcp::DupAckAction;
@@ -262,12 +263,95 @@ TEST(TcpCongestion, TimeoutCollapsesToOneSegment) {
     cc.on_timeout(1000, SeqNum(12000));
     EXPECT_EQ(cc.ssthresh(), 4500u);
     EXPECT_EQ(cc.cwnd(), 1000u);
-    // After an ACK of new data, a later timeout halves again.
+    // An ACK of the retransmission does not end the timeout's recovery: the go-back-N segments that follow
+    // were sent again by way of the timer too, and their timeout keeps ssthresh as well.
     cc.on_ack(1000, SeqNum(2000), SeqNum(12000), 10000);
     EXPECT_EQ(cc.cwnd(), 2000u);
-    cc.on_timeout(1000, SeqNum(12000));
-    EXPECT_EQ(cc.ssthresh(), 2000u);
+    cc.on_timeout(10000, SeqNum(12000));
+    EXPECT_EQ(cc.ssthresh(), 4500u);
     EXPECT_EQ(cc.cwnd(), 1000u);
+    // Once everything outstanding at the timeout is acknowledged, a later timeout halves again.
+    cc.on_ack(10000, SeqNum(12000), SeqNum(12000), 10000);
+    cc.on_ack(1000, SeqNum(13000), SeqNum(20000), 8000);
+    cc.on_timeout(7000, SeqNum(20000));
+    EXPECT_EQ(cc.ssthresh(), 3500u);
+    EXPECT_EQ(cc.cwnd(), 1000u);
+}
+
+// RFC 5681 3 / 3.1: a timeout during fast recovery sets ssthresh from eqn. 4 but never above the value the
+// recovery chose (the inflated window let FlightSize grow meanwhile).
+TEST(TcpCongestion, TimeoutInRecoveryNeverRaisesSsthresh) {
+    NewReno cc = in_recovery();                              // ssthresh 5000, cwnd 8000
+    cc.on_duplicate_ack(SeqNum(1000), SeqNum(11000), 10000); // 9000
+    cc.on_duplicate_ack(SeqNum(1000), SeqNum(12000), 11000); // 10000: 12000 - 1000 in flight after a send
+    cc.on_timeout(13000, SeqNum(14000));                     // eqn. 4 would give 6500
+    EXPECT_EQ(cc.ssthresh(), 5000u);
+    EXPECT_EQ(cc.cwnd(), 1000u);
+    EXPECT_FALSE(cc.in_recovery());
+    // Outside recovery eqn. 4 applies as it is (here lower than before).
+    NewReno out = in_recovery();
+    out.on_ack(10000, SeqNum(11000), SeqNum(11000), 10000); // full ACK
+    out.on_ack(1000, SeqNum(12000), SeqNum(20000), 9000);
+    out.on_timeout(8000, SeqNum(20000));
+    EXPECT_EQ(out.ssthresh(), 4000u);
+}
+
+// RFC 5681 3.1: after a retransmitted SYN or SYN-ACK the initial window is one segment.
+TEST(TcpCongestion, InitialWindowAfterHandshakeLoss) {
+    NewReno cc;
+    cc.init(1460, true);
+    EXPECT_EQ(cc.cwnd(), 1460u);
+    EXPECT_EQ(cc.ssthresh(), 0xffffffffu);
+    cc.on_ack(1460, SeqNum(1461), SeqNum(1461), 1460); // slow start from there
+    EXPECT_EQ(cc.cwnd(), 2920u);
+    cc.init(1460, false);
+    EXPECT_EQ(cc.cwnd(), 4380u);
+}
+
+// RFC 5681 3.2 step 2: the data limited transmit sent is not part of the FlightSize that sets ssthresh.
+TEST(TcpCongestion, SsthreshLeavesOutLimitedTransmit) {
+    // 8000 bytes in flight at the first duplicate; two limited-transmit segments follow.
+    NewReno cc = started(1000);
+    for (int i = 0; i < 4; ++i)
+        cc.on_ack(1000, SeqNum(1000 * (i + 2)), SeqNum(20000), 4000); // cwnd 8000
+    EXPECT_EQ(cc.on_duplicate_ack(SeqNum(5000), SeqNum(13000), 8000), DupAckAction::LimitedTransmit);
+    EXPECT_EQ(cc.on_duplicate_ack(SeqNum(5000), SeqNum(14000), 9000), DupAckAction::LimitedTransmit);
+    EXPECT_EQ(cc.on_duplicate_ack(SeqNum(5000), SeqNum(15000), 10000), DupAckAction::FastRetransmit);
+    EXPECT_EQ(cc.ssthresh(), 4000u); // 8000 / 2, not 10000 / 2
+    EXPECT_EQ(cc.cwnd(), 7000u);
+    EXPECT_EQ(cc.recover(), SeqNum(15000)); // recover does include them
+    // An application-limited sender (3000 in flight, cwnd 8000): still only what preceded the first
+    // duplicate.
+    NewReno small = started(1000);
+    for (int i = 0; i < 4; ++i)
+        small.on_ack(1000, SeqNum(1000 * (i + 2)), SeqNum(20000), 4000);
+    small.on_duplicate_ack(SeqNum(5000), SeqNum(12000), 7000);
+    small.on_duplicate_ack(SeqNum(5000), SeqNum(13000), 8000);
+    EXPECT_EQ(small.on_duplicate_ack(SeqNum(5000), SeqNum(14000), 9000), DupAckAction::FastRetransmit);
+    EXPECT_EQ(small.ssthresh(), 3500u); // 7000 / 2
+    // A caller that already left the limited-transmit data out gets the same answer (never counted twice).
+    NewReno capped = started(1000);
+    for (int i = 0; i < 4; ++i)
+        capped.on_ack(1000, SeqNum(1000 * (i + 2)), SeqNum(20000), 4000);
+    capped.on_duplicate_ack(SeqNum(5000), SeqNum(13000), 8000);
+    capped.on_duplicate_ack(SeqNum(5000), SeqNum(14000), 8000);
+    EXPECT_EQ(capped.on_duplicate_ack(SeqNum(5000), SeqNum(15000), 8000), DupAckAction::FastRetransmit);
+    EXPECT_EQ(capped.ssthresh(), 4000u);
+}
+
+// RFC 6298 2.3 and 4: with a steady RTT the variance decays to zero and the RTO to SRTT + G.
+TEST(TcpRto, VarianceDecaysToClockGranularity) {
+    pico::tcp::Tcb t;
+    for (int i = 0; i < 40; ++i)
+        pico::tcp::detail::rtt_sample(t, 1500);
+    EXPECT_EQ(t.srtt_x8 / 8, 1500u);
+    EXPECT_EQ(t.rttvar_x4, 0u);
+    EXPECT_EQ(t.rto_ms, 1500u + pico::tcp::detail::clock_granularity_ms); // RTO = SRTT + max(G, 0)
+    // One sample away from the mean brings the variance back: RTO = SRTT + 4 RTTVAR.
+    pico::tcp::detail::rtt_sample(t, 1900); // RTTVAR = 1/4 * 400 = 100, SRTT = 1550
+    EXPECT_EQ(t.srtt_x8 / 8, 1550u);
+    EXPECT_EQ(t.rttvar_x4, 400u);
+    EXPECT_EQ(t.rto_ms, 1950u);
 }
 
 // RFC 5681 4.1.

@@ -121,9 +121,7 @@ TEST_F(RawTcp, SynAckWithoutOptionsMeansMss536AndNoExtensions) {
 }
 
 TEST_F(RawTcp, PassiveOpenAnswersOnlyOfferedOptions) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 4), SocketError::Ok);
+    SocketHandle listener = listen_on(80, 4);
     wire::tcp::Options o;
     o.has_mss = true;
     o.mss = 1200;
@@ -188,9 +186,7 @@ TEST_F(RawTcp, PassiveOpenAnswersOnlyOfferedOptions) {
 }
 
 TEST_F(RawTcp, PassiveOpenWithoutOptionsAnswersMssOnly) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 4), SocketError::Ok);
+    listen_on(80, 4);
     In syn;
     syn.seq = 77;
     syn.flags = F::syn;
@@ -211,9 +207,7 @@ TEST_F(RawTcp, MaxSegmentOptionBoundsTheAnnouncedMss) {
 }
 
 TEST_F(RawTcp, SynWithDataIsQueuedAndAcknowledged) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 4), SocketError::Ok);
+    SocketHandle listener = listen_on(80, 4);
     In syn;
     syn.seq = 100;
     syn.flags = F::syn;
@@ -340,9 +334,7 @@ TEST_F(RawTcp, NoRstInAnswerToRst) {
 }
 
 TEST_F(RawTcp, ListenerAnswersAckWithRstAndIgnoresRst) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 4), SocketError::Ok);
+    SocketHandle listener = listen_on(80, 4);
     In seg;
     seg.seq = 5;
     seg.ack = 4242;
@@ -559,24 +551,8 @@ TEST_F(RawTcp, SegmentBeyondWindowIsTrimmedAndLosesItsFin) {
 }
 
 TEST_F(RawTcp, ZeroWindowStillTakesAckAndAnswersProbes) {
-    SocketHandle s = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::set_option(*stack, s, SocketOption::RecvBuffer, 100), SocketError::Ok);
-    ASSERT_EQ(tcp::connect(*stack, s, peer, 80), SocketError::Ok);
-    auto syn = next();
-    ASSERT_TRUE(syn);
-    In sa;
-    sa.sport = 80;
-    sa.dport = syn->sport;
-    sa.seq = 100;
-    sa.ack = syn->seq + 1;
-    sa.flags = F::syn | F::ack;
-    inject(sa);
-    next();
-    Conn c;
-    c.handle = s;
-    c.local_port = syn->sport;
-    c.snd = 101;
-    c.rcv = syn->seq + 1;
+    Conn c = active_open_with(SocketOption::RecvBuffer, 100, 100);
+    SocketHandle s = c.handle;
     inject(from_peer(c, F::ack, ByteVec(100, 'x')));
     c.snd += 100;
     advance(200);
@@ -1064,9 +1040,7 @@ TEST_F(RawTcp, FragmentationNeededLowersTheMss) {
 // Listening: backlog, half-open limit, SYN flood
 
 TEST_F(RawTcp, SynFloodNeverExhaustsThePoolAndALegitimateClientGetsThrough) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 4), SocketError::Ok);
+    SocketHandle listener = listen_on(80, 4);
     auto in_use = [&] {
         std::size_t n = 0;
         for (const auto& t : tcp_state().tcbs)
@@ -1113,9 +1087,7 @@ TEST_F(RawTcp, SynFloodNeverExhaustsThePoolAndALegitimateClientGetsThrough) {
 }
 
 TEST_F(RawTcp, EvictionMakesRoomWhenThePoolIsFull) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 4), SocketError::Ok);
+    listen_on(80, 4);
     // Fill the pool with other sockets, all but two slots.
     std::vector<SocketHandle> others;
     while (others.size() + 3 < config::tcp_sockets)
@@ -1147,9 +1119,7 @@ TEST_F(RawTcp, EvictionMakesRoomWhenThePoolIsFull) {
 }
 
 TEST_F(RawTcp, AcceptQueueIsBoundedByTheBacklog) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 1), SocketError::Ok);
+    SocketHandle listener = listen_on(80, 1);
     auto handshake = [&](std::uint16_t port) {
         In syn;
         syn.sport = port;
@@ -1176,9 +1146,7 @@ TEST_F(RawTcp, AcceptQueueIsBoundedByTheBacklog) {
 }
 
 TEST_F(RawTcp, ClosingAListenerResetsItsQueuedConnections) {
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 80), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 4), SocketError::Ok);
+    SocketHandle listener = listen_on(80, 4);
     In syn;
     syn.seq = 10;
     syn.flags = F::syn;
@@ -1371,9 +1339,7 @@ TEST_F(RawTcp, ListenOnAPortWhileAConnectionFromItIsOpening) {
     SocketHandle active = tcp::open(*stack, &EventLog::callback, &log);
     ASSERT_EQ(tcp::bind(*stack, active, Ipv4Addr{}, 5555), SocketError::Ok);
     ASSERT_EQ(tcp::connect(*stack, active, peer, 80), SocketError::Ok);
-    SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
-    ASSERT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, 5555), SocketError::Ok);
-    ASSERT_EQ(tcp::listen(*stack, listener, 2), SocketError::Ok);
+    listen_on(5555, 2);
     SocketHandle third = tcp::open(*stack, &EventLog::callback, &log);
     EXPECT_EQ(tcp::bind(*stack, third, Ipv4Addr{}, 5555), SocketError::AddressInUse); // a listener has it
     // Both work: a SYN from elsewhere reaches the listener.

@@ -411,6 +411,7 @@ struct Events {
     int peer_closed = 0;
     int closed = 0;
     int error = 0;
+    int warning = 0; // R1 reached (a delivery problem the connection survives): not an error
     SocketError last_error = SocketError::Ok;
 };
 
@@ -435,6 +436,9 @@ void on_event(void* context, SocketHandle, SocketEvent event, SocketError error)
     case SocketEvent::Error:
         ++events->error;
         break;
+    case SocketEvent::Warning:
+        ++events->warning;
+        return;
     }
     if (error != SocketError::Ok) events->last_error = error;
 }

@@ -310,8 +310,29 @@ class RawTcp : public ::testing::Test {
 
     // Active open to peer:80 answered with a SYN-ACK carrying `options` (default: none).
     Conn active_open(wire::tcp::Options synack_options = {}, std::uint16_t window = 65535) {
+        return active_open_socket(tcp::open(*stack, &EventLog::callback, &log), synack_options, window);
+    }
+
+    // Active open with one socket option set before connect(); the peer's ISS is `peer_iss`.
+    Conn active_open_with(SocketOption option, int value, std::uint32_t peer_iss = 7000000) {
+        SocketHandle handle = tcp::open(*stack, &EventLog::callback, &log);
+        EXPECT_EQ(tcp::set_option(*stack, handle, option, value), SocketError::Ok);
+        return active_open_socket(handle, {}, 65535, peer_iss);
+    }
+
+    // A listening socket on `port` (any address) with `backlog`.
+    SocketHandle listen_on(std::uint16_t port = 80, std::uint8_t backlog = 4) {
+        SocketHandle listener = tcp::open(*stack, &EventLog::callback, &log);
+        EXPECT_EQ(tcp::bind(*stack, listener, Ipv4Addr{}, port), SocketError::Ok);
+        EXPECT_EQ(tcp::listen(*stack, listener, backlog), SocketError::Ok);
+        return listener;
+    }
+
+    // connect() of an open socket to peer:80, answered by a SYN-ACK from `peer_iss`, and its ACK taken.
+    Conn active_open_socket(SocketHandle handle, wire::tcp::Options synack_options = {},
+                            std::uint16_t window = 65535, std::uint32_t peer_iss = 7000000) {
         Conn c;
-        c.handle = tcp::open(*stack, &EventLog::callback, &log);
+        c.handle = handle;
         EXPECT_GE(c.handle, 0);
         EXPECT_EQ(tcp::connect(*stack, c.handle, peer, 80), SocketError::Ok);
         auto syn = next();
@@ -319,7 +340,7 @@ class RawTcp : public ::testing::Test {
         if (!syn) return c;
         c.iss = syn->seq;
         c.local_port = syn->sport;
-        c.peer_iss = 7000000;
+        c.peer_iss = peer_iss;
         In sa;
         sa.sport = 80;
         sa.dport = c.local_port;

@@ -42,6 +42,10 @@ enum class SocketEvent : std::uint8_t {
     PeerClosed = 8,
     Closed = 16,
     Error = 32,
+    // TCP: a delivery problem that has not ended the connection (RFC 9293 3.8.3: retransmissions of one
+    // segment reached R1; the error says TimedOut, or the ICMP soft error seen meanwhile). The connection
+    // keeps trying until R2. The Warnings option (default 1) turns these reports off (SHLD-20).
+    Warning = 64,
 };
 
 using SocketCallback = void (*)(void* context, SocketHandle socket, SocketEvent event, SocketError error);
@@ -68,6 +72,7 @@ enum class SocketOption : std::uint8_t {
     RetransmitTimeoutMs, // for data and FIN
     ConnectTimeoutMs,    // for the SYN of connect() (and a SYN-ACK)
     UrgentPending,       // read-only: urgent bytes received and not read yet, 0 when none (MUST-33)
+    Warnings,            // 0/1 (default 1): raise Warning events (RFC 9293 3.8.3 SHLD-9, SHLD-20)
 };
 
 } // namespace pico

@@ -32,24 +32,32 @@ std::uint32_t NewReno::initial_window() const {
     return 4 * mss_;
 }
 
-void NewReno::init(std::uint32_t mss) {
+void NewReno::init(std::uint32_t mss, bool handshake_loss) {
     mss_ = std::clamp<std::uint32_t>(mss, 1, 0xffff);
-    cwnd_ = initial_window();
+    // RFC 5681 3.1: "If the SYN or SYN/ACK is lost, the initial window used by a sender after a correctly
+    // transmitted SYN MUST be one segment consisting of at most SMSS bytes." Neither the SYN-ACK nor the ACK
+    // of the SYN-ACK changes cwnd afterwards (the caller initialises it once the handshake is complete).
+    cwnd_ = handshake_loss ? mss_ : initial_window();
     ssthresh_ = 0xffffffffu; // RFC 5681 3.1: "arbitrarily high" initially
     bytes_acked_in_ca_ = 0;
     dupacks_ = 0;
     in_recovery_ = false;
+    sack_recovery_ = false;
     has_recover_ = false; // RFC 6582 3.2 step 1: recover starts at the ISS
     timed_out_ = false;
     recover_ = SeqNum{};
+    dupack_snd_max_ = SeqNum{};
 }
 
 bool NewReno::on_ack(std::uint32_t bytes_acked, SeqNum ack, SeqNum snd_max, std::uint32_t flight_size) {
     (void)snd_max;
     // RFC 5681 section 2: a new cumulative ACK ends a run of duplicate ACKs.
     dupacks_ = 0;
-    // RFC 5681 3.1: the timed-out segment has been acknowledged; a later timeout halves ssthresh again.
-    timed_out_ = false;
+    // RFC 5681 3.1: once everything outstanding at the timeout is acknowledged, the timeout's recovery is
+    // over and a later timeout halves ssthresh again. Before that, every segment the timer can expire for
+    // was already sent again by way of the timer (the timed-out segment itself, or the go-back-N
+    // retransmissions slow start sends after it), so ssthresh is held.
+    if (timed_out_ && ack >= recover_) timed_out_ = false;
 
     if (in_recovery_) {
         if (ack >= recover_) {
@@ -66,10 +74,14 @@ bool NewReno::on_ack(std::uint32_t bytes_acked, SeqNum ack, SeqNum snd_max, std:
             // duplicates carry exactly ACK == recover (RFC 6675 section 5 likewise allows a new recovery once
             // the cumulative ACK reaches RecoveryPoint). So recover is forgotten here.
             in_recovery_ = false;
+            sack_recovery_ = false;
             has_recover_ = false;
             bytes_acked_in_ca_ = 0;
             return false;
         }
+        // RFC 6675 section 5 (B): an ACK below RecoveryPoint only updates the scoreboard and pipe; cwnd
+        // stays at the value set on entering recovery, and NextSeg chooses what is sent.
+        if (sack_recovery_) return false;
         // RFC 6582 3.2 step 3, partial acknowledgment: retransmit the first unacknowledged segment, deflate
         // cwnd by the amount of new data acknowledged, add back SMSS if at least SMSS was acknowledged, stay
         // in fast recovery. (cwnd is kept at no less than SMSS, so the retransmission always fits.)
@@ -102,6 +114,8 @@ bool NewReno::on_ack(std::uint32_t bytes_acked, SeqNum ack, SeqNum snd_max, std:
 DupAckAction NewReno::on_duplicate_ack(SeqNum snd_una, SeqNum snd_max, std::uint32_t flight_size) {
     if (dupacks_ < 0xff) ++dupacks_;
 
+    if (dupacks_ == 1) dupack_snd_max_ = snd_max; // before this duplicate's limited-transmit segment
+
     if (in_recovery_) {
         // RFC 5681 3.2 step 4 (unchanged by RFC 6582): each further duplicate ACK inflates cwnd by SMSS,
         // since a segment has left the network; the sender sends new data if cwnd and rwnd allow.
@@ -122,9 +136,14 @@ DupAckAction NewReno::on_duplicate_ack(SeqNum snd_una, SeqNum snd_max, std::uint
     if (has_recover_ && !(snd_una > recover_)) return DupAckAction::None;
     recover_ = snd_max; // RFC 6582 3.2 step 2: recover = the highest sequence number transmitted so far
     has_recover_ = true;
-    // RFC 5681 3.2 step 2: ssthresh = max(FlightSize / 2, 2 * SMSS) (eqn. 4); step 3: retransmit the lost
-    // segment and set cwnd = ssthresh + 3 * SMSS (the three segments that left the network).
-    ssthresh_ = halved_flight(flight_size, mss_);
+    // RFC 5681 3.2 step 2: ssthresh = max(FlightSize / 2, 2 * SMSS) (eqn. 4), where "additional data sent in
+    // limited transmit MUST NOT be included in this calculation": FlightSize as it was when the first
+    // duplicate ACK of this run arrived, before its limited-transmit segment left (and never more than the
+    // caller's FlightSize). Step 3: retransmit the lost segment and set cwnd = ssthresh + 3 * SMSS (the
+    // three segments that left the network).
+    const std::uint32_t before_limited =
+        dupack_snd_max_ > snd_una ? static_cast<std::uint32_t>(dupack_snd_max_ - snd_una) : 0;
+    ssthresh_ = halved_flight(std::min(flight_size, before_limited), mss_);
     cwnd_ = add_capped(ssthresh_, 3 * mss_);
     in_recovery_ = true;
     bytes_acked_in_ca_ = 0;
@@ -132,10 +151,15 @@ DupAckAction NewReno::on_duplicate_ack(SeqNum snd_una, SeqNum snd_max, std::uint
 }
 
 void NewReno::on_timeout(std::uint32_t flight_size, SeqNum snd_max) {
-    // RFC 5681 3.1: on a retransmission timeout ssthresh = max(FlightSize / 2, 2 * SMSS) (eqn. 4), except
-    // that it is held constant when the segment had already been retransmitted by the timer (a repeated
-    // timeout without an ACK of new data in between); cwnd = the loss window, 1 SMSS.
-    if (!timed_out_) ssthresh_ = halved_flight(flight_size, mss_);
+    // RFC 5681 3.1: on a retransmission timeout ssthresh is set to no more than max(FlightSize / 2, 2 * SMSS)
+    // (eqn. 4), except that it is held constant when the segment had already been resent by way of the
+    // timer (see timed_out_); cwnd = the loss window, 1 SMSS. A timeout during fast recovery never raises
+    // the ssthresh the recovery set (FlightSize grew with the inflated window; the timeout is a further
+    // congestion signal, not a reason to be more aggressive, RFC 5681 3).
+    if (!timed_out_) {
+        const std::uint32_t halved = halved_flight(flight_size, mss_);
+        ssthresh_ = in_recovery_ ? std::min(ssthresh_, halved) : halved;
+    }
     timed_out_ = true;
     cwnd_ = mss_;
     bytes_acked_in_ca_ = 0;
@@ -144,7 +168,30 @@ void NewReno::on_timeout(std::uint32_t flight_size, SeqNum snd_max) {
     recover_ = snd_max;
     has_recover_ = true;
     in_recovery_ = false;
+    sack_recovery_ = false;
     dupacks_ = 0;
+}
+
+std::uint8_t NewReno::count_duplicate_ack() {
+    if (dupacks_ < 0xff) ++dupacks_;
+    return dupacks_;
+}
+
+bool NewReno::may_enter_sack_recovery(SeqNum snd_una) const {
+    // RFC 6675 5.1: "a new recovery phase ... MUST NOT be initiated until HighACK is greater than or equal
+    // to the new value of RecoveryPoint" (HighACK = snd_una - 1, RecoveryPoint = recover_ - 1). A fast
+    // recovery's recover is forgotten at its full ACK, so only a timeout's holds a new recovery back.
+    return !has_recover_ || snd_una >= recover_;
+}
+
+void NewReno::enter_sack_recovery(std::uint32_t flight_size, SeqNum snd_max) {
+    recover_ = snd_max; // (4.1) RecoveryPoint = HighData (kept as one past it, like recover)
+    has_recover_ = true;
+    ssthresh_ = halved_flight(flight_size, mss_); // (4.2) ssthresh = cwnd = FlightSize / 2 (RFC 5681 eqn. 4)
+    cwnd_ = ssthresh_;
+    in_recovery_ = true;
+    sack_recovery_ = true;
+    bytes_acked_in_ca_ = 0;
 }
 
 void NewReno::on_idle_restart() {

@@ -22,6 +22,9 @@ enum class DupAckAction : std::uint8_t {
 template <class T>
 concept CongestionAlgorithm = requires(T cc, const T ccc, std::uint32_t n, SeqNum s, bool b) {
     { cc.init(n) } -> std::same_as<void>; // n: sender MSS; sets the initial window (RFC 5681 3.1 / RFC 3390)
+    // The same after a handshake in which the SYN or SYN-ACK was retransmitted (b): RFC 5681 3.1, the
+    // initial window is then one segment.
+    { cc.init(n, b) } -> std::same_as<void>;
     { ccc.cwnd() } -> std::same_as<std::uint32_t>;
     { ccc.ssthresh() } -> std::same_as<std::uint32_t>;
     { ccc.in_recovery() } -> std::same_as<bool>;
@@ -46,7 +49,8 @@ class NewReno {
   public:
     static constexpr std::uint8_t dup_ack_threshold = 3; // RFC 5681 3.2: the third duplicate ACK
 
-    void init(std::uint32_t mss);
+    // handshake_loss: the SYN or the SYN-ACK had to be sent again (RFC 5681 3.1: IW = 1 SMSS).
+    void init(std::uint32_t mss, bool handshake_loss = false);
     std::uint32_t cwnd() const { return cwnd_; }
     std::uint32_t ssthresh() const { return ssthresh_; }
     bool in_recovery() const { return in_recovery_; }
@@ -60,6 +64,19 @@ class NewReno {
     void set_mss(std::uint32_t mss);
     void exit_recovery_on_sack(bool) {}
 
+    // RFC 6675 (SACK-based loss recovery), driven by the sender's SACK logic (fsm.cpp), which decides what
+    // a duplicate ACK is (RFC 6675 section 2) and when recovery starts; NewReno's on_duplicate_ack is not
+    // used on a SACK connection. DupAcks is the same counter (duplicate_acks(), reset by on_ack and
+    // on_timeout).
+    std::uint8_t count_duplicate_ack(); // RFC 6675 5: DupAcks += 1, returns the new count
+    // RFC 6675 5.1: after a timeout, no new recovery until HighACK >= RecoveryPoint (snd_una >= recover()).
+    bool may_enter_sack_recovery(SeqNum snd_una) const;
+    // RFC 6675 5 step (4.1) RecoveryPoint = HighData (recover() = snd_max), (4.2) ssthresh = cwnd =
+    // max(FlightSize / 2, 2 * SMSS) (RFC 5681 eqn. 4; the caller leaves limited-transmit data out of
+    // FlightSize). In this recovery cwnd stays put (pipe does the accounting, RFC 6675 step C) and on_ack
+    // never asks for a retransmission; the full ACK (snd_una >= recover()) ends it as in NewReno.
+    void enter_sack_recovery(std::uint32_t flight_size, SeqNum snd_max);
+
   private:
     std::uint32_t mss_ = 536;
     std::uint32_t cwnd_ = 0;
@@ -67,15 +84,22 @@ class NewReno {
     std::uint32_t bytes_acked_in_ca_ = 0;  // RFC 3465-style byte counting in congestion avoidance
     std::uint8_t dupacks_ = 0;
     bool in_recovery_ = false;
+    bool sack_recovery_ = false; // the recovery is RFC 6675's (entered by enter_sack_recovery)
     // RFC 6582 3.2 step 2 compares the ACK with recover; until a recovery or a timeout sets it, recover is
     // the ISS, which every duplicate ACK covers: modelled as "no recover" (which also avoids a stale recover
     // wrapping around after 2^31 bytes: it is forgotten once an ACK passes it, and at the full ACK that
     // ends a fast recovery; only a timeout's recover holds back fast retransmit, RFC 6582 section 4).
     bool has_recover_ = false;
     // RFC 5681 section 3.1: ssthresh is held constant when the segment that timed out had already been
-    // retransmitted by the timer: set by on_timeout, cleared by the next ACK of new data.
+    // retransmitted by way of the retransmission timer: set by on_timeout, cleared once the cumulative ACK
+    // covers everything that was outstanding at the timeout (recover_), i.e. when the timeout's recovery
+    // (the timed-out segment and the go-back-N retransmissions that follow it) is over.
     bool timed_out_ = false;
     SeqNum recover_{};
+    // RFC 5681 3.2 step 2: ssthresh at the third duplicate ACK leaves out the data limited transmit (RFC
+    // 3042) sent: snd_max when the first duplicate ACK of the run arrived (before its limited-transmit
+    // segment left).
+    SeqNum dupack_snd_max_{};
 
     std::uint32_t initial_window() const;
 };

@@ -41,6 +41,13 @@ bool receives_text(TcpState s) {
     return s == TcpState::Established || s == TcpState::FinWait1 || s == TcpState::FinWait2;
 }
 
+// SND.WND from a segment's window field: shifted by the peer's scale, except the window of a SYN or
+// SYN,ACK, which is never scaled (RFC 7323 2.2).
+std::uint32_t segment_window(const Tcb& t, const Segment& seg) {
+    if (seg.has(flag::syn) || seg.syn_window) return seg.window;
+    return std::uint32_t{seg.window} << t.snd_wscale;
+}
+
 // ---- 3.10.7.1 CLOSED ----
 
 // RFC 9293 3.10.7.1: no TCB (or a CLOSED one): all data is discarded; a RST is answered by nothing, anything
@@ -156,7 +163,8 @@ void segment_listen(Stack& stack, Tcb& listener, const Segment& seg) {
 // apply RFC 6298 5.7, tell the application.
 void become_established(Stack& stack, Tcb& t) {
     set_state(t, TcpState::Established);
-    t.cc.init(smss(t));
+    // RFC 5681 3.1: IW is one segment when the SYN or the SYN-ACK had to be sent again.
+    t.cc.init(smss(t), t.syn_retransmitted || (t.passive && t.retransmissions != 0));
     if (t.syn_retransmitted) t.rto_ms = std::max(t.rto_ms, syn_rto_after_loss_ms); // RFC 6298 5.7
     t.retries = 0;
     if (t.snd_una == t.snd_max) t.rto_deadline = 0;
@@ -511,9 +519,10 @@ void new_ack(Stack& stack, Tcb& t, const Segment& seg) {
     }
 }
 
-// RFC 2018 / RFC 6675: SACK blocks of an ACK into the scoreboard (only blocks within (SND.UNA, SND.MAX]).
-void take_sack_blocks(Tcb& t, const Segment& seg) {
-    if (!t.sack_ok || seg.options.sack_count == 0) return;
+// RFC 2018 / RFC 6675 Update(): SACK blocks of an ACK into the scoreboard (only blocks within (SND.UNA,
+// SND.MAX] and above SEG.ACK). Returns how many octets were newly SACKed.
+std::uint32_t take_sack_blocks(Tcb& t, const Segment& seg) {
+    if (!t.sack_ok || seg.options.sack_count == 0) return 0;
     std::array<SeqRange, wire::tcp::option::max_sack_blocks> blocks{};
     std::size_t n = 0;
     for (std::size_t i = 0; i < seg.options.sack_count && i < blocks.size(); ++i) {
@@ -522,7 +531,53 @@ void take_sack_blocks(Tcb& t, const Segment& seg) {
         if (left < right && left >= seg.ack && left >= t.snd_una && right <= t.snd_max)
             blocks[n++] = {left, right};
     }
-    if (n > 0) t.scoreboard.add_blocks(blocks.data(), n, t.snd_una);
+    return n > 0 ? t.scoreboard.add_blocks(blocks.data(), n, t.snd_una) : 0;
+}
+
+// RFC 6675 5 step (4): fast retransmit and loss recovery.
+void enter_sack_recovery(Stack& stack, Tcb& t) {
+    // (4.1) RecoveryPoint = HighData; (4.2) ssthresh = cwnd = FlightSize / 2, where RFC 5681 3.2 leaves
+    // the limited-transmit data out of FlightSize: that is what was sent beyond cwnd, so FlightSize here
+    // is min(SND.MAX - SND.UNA, cwnd) ("no more than" eqn. 4 allows the smaller value in any other case).
+    const std::uint32_t flight = static_cast<std::uint32_t>(t.snd_max - t.snd_una);
+    t.cc.enter_sack_recovery(std::min(flight, t.cc.cwnd()), t.snd_max);
+    t.sack_recovery = true;
+    t.limited_transmit = 0;
+    // (4.3) retransmit the segment at HighACK + 1; HighRxt and RescueRxt = its highest sequence number
+    // (both kept one past it).
+    t.high_rxt = t.snd_una;
+    retransmit_first(stack, t);
+    t.scoreboard.set_rescue_rxt(t.high_rxt);
+    // (4.4) SetPipe and (4.5) step (C): output() after this segment's processing (tx.cpp plan_recovery).
+}
+
+// RFC 6675 section 5, for a connection using SACK: an ACK whose SACK blocks report octets neither
+// cumulatively acknowledged nor SACKed before is a duplicate ACK (section 2), "even if it carries new data,
+// changes the advertised window, or moves the cumulative acknowledgment point" (unlike RFC 5681's
+// definition). Outside loss recovery it counts (DupAcks += 1; a cumulative ACK reset DupAcks first, in
+// NewReno::on_ack) and recovery starts when DupAcks >= DupThresh or IsLost(HighACK + 1); otherwise step
+// (3), limited transmit governed by pipe. An ACK without new SACK information releases nothing (RFC 3042
+// section 2 / RFC 5681 3.2: no new segment for a duplicate ACK without new SACK information).
+void sack_duplicate_ack(Stack& stack, Tcb& t, std::uint32_t newly_sacked) {
+    if (newly_sacked == 0 || t.sack_recovery || t.probing || t.snd_una == t.snd_max) return;
+    const std::uint8_t dupacks = t.cc.count_duplicate_ack();
+    // RFC 6675 5.1: after a timeout no recovery starts before HighACK reaches RecoveryPoint.
+    if (!t.cc.may_enter_sack_recovery(t.snd_una)) return;
+    const std::uint32_t mss = smss(t);
+    if (dupacks >= SackScoreboard::dup_thresh || t.scoreboard.is_lost(t.snd_una, mss)) { // (1) (2)
+        enter_sack_recovery(stack, t);
+        return;
+    }
+    // (3) Limited transmit (RFC 3042 as RFC 6675 governs it): (3.1) HighRxt = HighACK, (3.2) SetPipe,
+    // (3.3) new data while cwnd - pipe >= 1 SMSS and the receive window allows. output() sends new data
+    // while SND.NXT - SND.UNA < cwnd + limited_transmit, so the allowance is FlightSize - pipe (the
+    // octets SACKed or deemed lost). cwnd itself is not changed (RFC 3042 section 2). Not while go-back-N
+    // retransmissions are under way after a timeout (SND.NXT below SND.MAX).
+    if (t.snd_nxt != t.snd_max) return;
+    t.high_rxt = t.snd_una;
+    const std::uint32_t flight = static_cast<std::uint32_t>(t.snd_max - t.snd_una);
+    const std::uint32_t pipe = t.scoreboard.pipe(t.snd_una, t.snd_max, t.high_rxt, mss);
+    t.limited_transmit = flight > pipe ? flight - pipe : 0;
 }
 
 // The ACK processing common to the synchronized states (RFC 9293 3.10.7.4 fifth, ESTABLISHED STATE).
@@ -539,14 +594,14 @@ Step ack_established(Stack& stack, Tcb& t, const Segment& seg) {
         return Step::Done;
     }
     const std::uint32_t old_wnd = t.snd_wnd;
-    take_sack_blocks(t, seg);
+    const std::uint32_t newly_sacked = take_sack_blocks(t, seg); // RFC 6675 5: Update() for every ACK
     const bool advanced = seg.ack > t.snd_una;
     if (advanced) new_ack(stack, t, seg);
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated. If (SND.WL1 < SEG.SEQ or
     // (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <-
     // SEG.ACK."
     if (seg.ack >= t.snd_una && (t.snd_wl1 < seg.seq || (t.snd_wl1 == seg.seq && t.snd_wl2 <= seg.ack))) {
-        t.snd_wnd = std::uint32_t{seg.window} << t.snd_wscale;
+        t.snd_wnd = segment_window(t, seg);
         t.snd_wl1 = seg.seq;
         t.snd_wl2 = seg.ack;
         t.max_snd_wnd = std::max(t.max_snd_wnd, t.snd_wnd);
@@ -560,6 +615,11 @@ Step ack_established(Stack& stack, Tcb& t, const Segment& seg) {
         t.persist_backoff = 0;
         t.snd_nxt = t.snd_una;
     }
+    // With SACK, RFC 6675 section 2 says what a duplicate ACK is and section 5 what follows (above).
+    if (t.sack_ok) {
+        sack_duplicate_ack(stack, t, newly_sacked);
+        return Step::Continue;
+    }
     // RFC 5681 section 2 duplicate ACK: outstanding data, no data, no SYN/FIN, SEG.ACK = SND.UNA, the same
     // (non-zero) window. (A zero window is the persist timer's business, not loss.)
     if (!advanced && seg.ack == t.snd_una && seg.payload.empty() && !seg.has(flag::syn) &&
@@ -571,12 +631,8 @@ Step ack_established(Stack& stack, Tcb& t, const Segment& seg) {
         case DupAckAction::LimitedTransmit: // RFC 3042: one new segment per duplicate ACK, at most two
             t.limited_transmit = std::min(t.limited_transmit + smss(t), 2 * smss(t));
             break;
-        case DupAckAction::FastRetransmit: // RFC 5681 3.2 / RFC 6582 / RFC 6675 5 step 4
+        case DupAckAction::FastRetransmit: // RFC 5681 3.2 / RFC 6582
             t.limited_transmit = 0;
-            if (t.sack_ok) {
-                t.sack_recovery = true;
-                t.high_rxt = t.snd_una;
-            }
             retransmit_first(stack, t);
             break;
         }
@@ -608,7 +664,7 @@ Step ack_syn_received(Stack& stack, Tcb& t, const Segment& seg) {
     }
     sample_from_ack(stack, t, seg);
     t.snd_una = t.iss + 1; // the SYN is acknowledged
-    t.snd_wnd = std::uint32_t{seg.window} << t.snd_wscale;
+    t.snd_wnd = segment_window(t, seg);
     t.snd_wl1 = seg.seq;
     t.snd_wl2 = seg.ack;
     t.max_snd_wnd = std::max(t.max_snd_wnd, t.snd_wnd);
@@ -720,7 +776,8 @@ void segment_synchronized(Stack& stack, Tcb& t, Segment& seg, SeqNum urgent_end)
         !seg.has(flag::rst) && seg.seq + 1 == t.rcv_nxt && seg.ack == t.snd_max) {
         seg.seq += 1;
         seg.flags = static_cast<std::uint8_t>(seg.flags & ~flag::syn);
-        t.ack_now = true; // figure 8 line 7: <SEQ=101><ACK=301><CTL=ACK>
+        seg.syn_window = true; // still the window of a SYN,ACK: not scaled (RFC 7323 2.2)
+        t.ack_now = true;      // figure 8 line 7: <SEQ=101><ACK=301><CTL=ACK>
     }
     if (check_sequence(stack, t, seg) == Step::Done) return; // first
     if (check_rst(stack, t, seg) == Step::Done) return;      // second

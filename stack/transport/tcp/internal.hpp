@@ -16,6 +16,9 @@ inline constexpr std::uint32_t syn_rto_after_loss_ms = 3000; // RFC 6298 5.7
 // RFC 9293 3.8.3 (MUST-20/MUST-23): R2 at least 100 s for data and 3 minutes for a SYN. With RTOs of
 // 1, 2, 4, ..., 60 s: 12 retransmissions give up after 483 s, 7 SYN retransmissions after 183 s.
 inline constexpr std::uint8_t max_retries = 12;
+// RFC 9293 3.8.3 R1 (RFC 1122 4.2.3.5: "at least 3 retransmissions"): when the same segment (a SYN
+// included, MUST-22) has been retransmitted this many times, the IP layer gets negative advice.
+inline constexpr std::uint8_t r1_retries = 3;
 inline constexpr std::uint8_t max_syn_retries = 7;
 inline constexpr std::uint8_t max_persist_probes = 12;   // unanswered zero-window probes before giving up
 inline constexpr TimeMs sws_override_ms = 200;           // RFC 9293 3.8.6.2.1: 0.1 to 1 s
@@ -49,6 +52,7 @@ struct Segment {
     SeqNum ack{};
     std::uint8_t flags = 0;
     std::uint16_t window = 0; // the field as received (scaled by the caller where RFC 7323 says so)
+    bool syn_window = false;  // the window came on a SYN whose SYN bit was taken off: never scaled
     std::uint16_t urgent = 0;
     Bytes payload{};
     wire::tcp::Options options{};

@@ -26,6 +26,10 @@ std::uint16_t mss_for_mtu(std::uint32_t mtu) {
     return static_cast<std::uint16_t>(mss);
 }
 
+void negative_advice(Stack& stack, const Address& remote) {
+    ipv4::negative_advice(stack, remote.v4);
+}
+
 std::optional<Path> route(Stack& stack, const Address& remote) {
     auto r = ipv4::route(stack, remote.v4);
     if (!r) return std::nullopt;

@@ -47,6 +47,9 @@ struct Path {
     std::uint16_t mss = 536; // MTU - 40 (RFC 9293 3.7.1), further bounded by the frame size
 };
 std::optional<Path> route(Stack& stack, const Address& remote);
+// RFC 9293 3.8.3 R1 / RFC 1122 3.3.1.4: retransmissions to `remote` reached R1; the IP layer re-checks
+// the path (its next hop is resolved afresh).
+void negative_advice(Stack& stack, const Address& remote);
 // The MSS for an MTU (a path MTU learnt from ICMP, RFC 1191).
 std::uint16_t mss_for_mtu(std::uint32_t mtu);
 

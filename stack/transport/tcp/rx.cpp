@@ -35,6 +35,9 @@ void remove_range(ReceivedRanges& r, std::size_t index) {
 }
 
 // Adds [left, right) to the held ranges, merged with any it overlaps or touches, as the most recent one.
+// When all ranges are in use, the least recently changed one is forgotten to make room (its octets count
+// as not received: reneging, which SACK allows, RFC 2018 8) and false is returned; the newest segment is
+// always kept, so the first SACK block reports it (RFC 2018 8, R16).
 bool add_range(ReceivedRanges& r, SeqNum left, SeqNum right) {
     std::size_t i = 0;
     while (i < r.count) {
@@ -47,12 +50,13 @@ bool add_range(ReceivedRanges& r, SeqNum left, SeqNum right) {
         }
         ++i;
     }
-    if (r.count == ReceivedRanges::capacity) return false;
+    const bool forgot = r.count == ReceivedRanges::capacity;
+    if (forgot) --r.count;
     for (std::size_t k = r.count; k > 0; --k)
         r.ranges[k] = r.ranges[k - 1];
     r.ranges[0] = SeqRange{left, right};
     ++r.count;
-    return true;
+    return !forgot;
 }
 
 } // namespace

@@ -33,7 +33,8 @@ enum class TextResult : std::uint8_t {
     FilledHole, // appended at RCV.NXT while out-of-order data was held: ACK at once (RFC 5681 4.2)
     OutOfOrder, // held above RCV.NXT: ACK at once, with SACK blocks
     Discarded,  // reading was shut down: acknowledged and thrown away
-    NoRoom,     // out-of-order and no range free (or no buffer): dropped, ACK at once
+    NoRoom,     // no buffer (dropped), or out-of-order with every range in use (kept; the oldest held
+                // range forgotten instead): counted as a drop, ACK at once
 };
 // Segment text at `seq` (>= RCV.NXT, already trimmed to the window).
 TextResult accept_text(Tcb& tcb, SeqNum seq, Bytes data);

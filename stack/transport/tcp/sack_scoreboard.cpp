@@ -155,10 +155,47 @@ std::uint32_t SackScoreboard::pipe(SeqNum snd_una, SeqNum snd_max, SeqNum high_r
     return total > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(total);
 }
 
+// The ranges are sorted: stepping over every range that covers the candidate gives the first un-SACKed one.
+SeqNum SackScoreboard::first_unsacked(SeqNum from) const {
+    for (std::size_t i = 0; i < count_; ++i)
+        if (ranges_[i].left <= from && from < ranges_[i].right) from = ranges_[i].right;
+    return from;
+}
+
+// RFC 6675 section 4, NextSeg() rule (3): S3 meets (1.a) S3 >= high_rxt and (1.b) S3 below the highest SACKed
+// byte, not necessarily (1.c).
+std::optional<SeqNum> SackScoreboard::next_unsacked(SeqNum snd_una, SeqNum snd_max, SeqNum high_rxt) const {
+    const SeqNum candidate = first_unsacked(seq_max(high_rxt, snd_una));
+    if (candidate < highest_sacked() && candidate < snd_max) return candidate;
+    return std::nullopt;
+}
+
+// RFC 6675 section 4, NextSeg() rule (4): one segment "that MUST include the highest outstanding unSACKed
+// sequence number". That number is snd_max - 1 unless the highest range reaches snd_max; then it is the
+// byte before that range (ranges are disjoint and non-adjacent, so the byte before it is un-SACKed).
+std::optional<SeqNum> SackScoreboard::rescue_start(SeqNum snd_una, SeqNum snd_max, std::uint32_t len) const {
+    SeqNum end = snd_max;       // one past the highest un-SACKed sequence number
+    std::size_t below = count_; // ranges_[0, below) lie below `end`
+    if (count_ > 0 && ranges_[count_ - 1].right >= snd_max) {
+        end = ranges_[count_ - 1].left;
+        below = count_ - 1;
+    }
+    if (!(snd_una < end) || len == 0) return std::nullopt;
+    const SeqNum hole_left = below > 0 ? seq_max(ranges_[below - 1].right, snd_una) : snd_una;
+    return span(hole_left, end) <= len ? hole_left : end - len;
+}
+
 std::uint32_t SackScoreboard::sacked_bytes() const {
     std::uint32_t total = 0;
     for (std::size_t i = 0; i < count_; ++i)
         total += span(ranges_[i].left, ranges_[i].right);
+    return total;
+}
+
+std::uint32_t SackScoreboard::sacked_between(SeqNum from, SeqNum to) const {
+    std::uint32_t total = 0;
+    for (std::size_t i = 0; i < count_; ++i)
+        total += overlap(ranges_[i], from, to);
     return total;
 }
 

@@ -45,7 +45,25 @@ class SackScoreboard {
     // lost (IsLost false) and once more if it was retransmitted (below high_rxt, one past the highest byte
     // retransmitted, as in next_lost).
     std::uint32_t pipe(SeqNum snd_una, SeqNum snd_max, SeqNum high_rxt, std::uint32_t smss) const;
+    // The first sequence number at or after `from` that no range covers.
+    SeqNum first_unsacked(SeqNum from) const;
+    // RFC 6675 NextSeg() rule (3): the smallest un-SACKed S3 >= max(high_rxt, snd_una) below the highest
+    // SACKed byte and below snd_max (rules 1.a and 1.b without 1.c), or nullopt.
+    std::optional<SeqNum> next_unsacked(SeqNum snd_una, SeqNum snd_max, SeqNum high_rxt) const;
+    // RFC 6675 NextSeg() rule (4): where a rescue retransmission of at most `len` sequence numbers starts
+    // so that it includes the highest outstanding un-SACKed sequence number (the last one below snd_max
+    // that no range covers), staying within that sequence number's hole; nullopt when everything in
+    // [snd_una, snd_max) is SACKed.
+    std::optional<SeqNum> rescue_start(SeqNum snd_una, SeqNum snd_max, std::uint32_t len) const;
+    // RFC 6675 RescueRxt, kept as one past the sequence number the RFC names (like high_rxt): a rescue
+    // retransmission (rule 4) is allowed while HighACK > RescueRxt, i.e. snd_una > rescue_rxt(). Set on
+    // entering recovery (step 4.3, so it is never undefined within a recovery) and by the rescue itself (to
+    // RecoveryPoint).
+    SeqNum rescue_rxt() const { return rescue_rxt_; }
+    void set_rescue_rxt(SeqNum one_past) { rescue_rxt_ = one_past; }
     std::uint32_t sacked_bytes() const;
+    // SACKed bytes in [from, to).
+    std::uint32_t sacked_between(SeqNum from, SeqNum to) const;
     std::size_t range_count() const { return count_; }
     const SeqRange& range(std::size_t i) const { return ranges_[i]; }
     // Right edge of the highest range (when none: the last snd_una given to add_blocks/advance).
@@ -55,6 +73,7 @@ class SackScoreboard {
     std::array<SeqRange, max_ranges> ranges_{}; // sorted, disjoint, non-adjacent
     std::size_t count_ = 0;
     SeqNum snd_una_{}; // the last cumulative ACK seen (add_blocks, advance)
+    SeqNum rescue_rxt_{};
 };
 
 } // namespace pico::tcp

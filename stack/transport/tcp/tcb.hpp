@@ -67,6 +67,7 @@ inline constexpr std::uint8_t writable = 4;
 inline constexpr std::uint8_t peer_closed = 8;
 inline constexpr std::uint8_t error = 16;
 inline constexpr std::uint8_t closed = 32;
+inline constexpr std::uint8_t warning = 64;
 } // namespace event_bit
 
 // Everything of a TCB except its two rings (reset by assigning a fresh TcbFields).
@@ -85,7 +86,9 @@ struct TcbFields {
     SocketError pending_error = SocketError::Ok;
     SocketError error = SocketError::Ok;      // why the connection ended (read/write report it)
     SocketError soft_error = SocketError::Ok; // RFC 1122 4.2.3.9: reported only if the connection times out
-    bool want_writable = false;               // a write found the buffer full: raise Writable on space
+    SocketError pending_warning = SocketError::Ok; // the error of a pending Warning event
+    bool warnings = true;                          // the Warnings option
+    bool want_writable = false;                    // a write found the buffer full: raise Writable on space
 
     // ---- endpoints ----
     bool bound = false;

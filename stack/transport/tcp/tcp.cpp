@@ -112,6 +112,8 @@ SocketEvent event_of(std::uint8_t bit) {
         return SocketEvent::PeerClosed;
     case event_bit::error:
         return SocketEvent::Error;
+    case event_bit::warning:
+        return SocketEvent::Warning;
     default:
         return SocketEvent::Closed;
     }
@@ -181,6 +183,7 @@ void reset_tcb(Tcb& t) {
 void raise(Tcb& t, std::uint8_t event, SocketError error) {
     t.pending_events |= event;
     if (event == event_bit::error) t.pending_error = error;
+    if (event == event_bit::warning) t.pending_warning = error;
 }
 
 void deliver_events(Stack& stack) {
@@ -188,7 +191,8 @@ void deliver_events(Stack& stack) {
     if (s.delivering) return; // a socket call from a callback: the outer loop delivers what it raised
     s.delivering = true;
     constexpr std::uint8_t order[] = {event_bit::connected,   event_bit::readable, event_bit::writable,
-                                      event_bit::peer_closed, event_bit::error,    event_bit::closed};
+                                      event_bit::peer_closed, event_bit::warning,  event_bit::error,
+                                      event_bit::closed};
     // Bounded: a few passes (callbacks may raise events on other sockets); the rest goes out next time.
     for (int pass = 0; pass < 4; ++pass) {
         bool delivered = false;
@@ -201,7 +205,9 @@ void deliver_events(Stack& stack) {
                 // Only the application's sockets hear events; a closed one hears only Closed.
                 if (!(t.app_owned || (t.app_closed && bit == event_bit::closed))) continue;
                 const std::uint16_t generation = t.generation;
-                const SocketError error = bit == event_bit::error ? t.pending_error : SocketError::Ok;
+                const SocketError error = bit == event_bit::error     ? t.pending_error
+                                          : bit == event_bit::warning ? t.pending_warning
+                                                                      : SocketError::Ok;
                 delivered = true;
                 if (t.callback != nullptr)
                     t.callback(t.context, static_cast<SocketHandle>(i), event_of(bit), error);
@@ -585,6 +591,9 @@ SocketError set_option(Stack& stack, SocketHandle socket, SocketOption option, i
         if (value < -1) return SocketError::Invalid;
         t->syn_give_up_ms = value;
         return SocketError::Ok;
+    case SocketOption::Warnings:
+        t->warnings = value != 0;
+        return SocketError::Ok;
     default: // Broadcast does not apply; RxQueue, TxQueue, SendSpace and UrgentPending are read-only
         return SocketError::Invalid;
     }
@@ -646,6 +655,9 @@ SocketError get_option(Stack& stack, SocketHandle socket, SocketOption option, i
     case SocketOption::UrgentPending:
         value = t->rcv_urgent && t->rcv_up > read_seq(*t) ? static_cast<int>(t->rcv_up - read_seq(*t)) : 0;
         return SocketError::Ok;
+    case SocketOption::Warnings:
+        value = t->warnings ? 1 : 0;
+        return SocketError::Ok;
     default:
         return SocketError::Invalid;
     }
@@ -688,6 +700,39 @@ SocketError soft_error(Stack& stack, SocketHandle socket, SocketError& error) {
     Tcb* t = app_tcb(stack, socket);
     if (t == nullptr) return SocketError::Invalid;
     error = t->soft_error;
+    return SocketError::Ok;
+}
+
+SocketError connection_info(Stack& stack, SocketHandle socket, ConnectionInfo& info) {
+    const Tcb* t = app_tcb(stack, socket);
+    if (t == nullptr) return SocketError::Invalid;
+    info = ConnectionInfo{};
+    info.state = t->state;
+    info.iss = t->iss.raw();
+    info.snd_una = t->snd_una.raw();
+    info.snd_nxt = t->snd_nxt.raw();
+    info.snd_max = t->snd_max.raw();
+    info.snd_wnd = t->snd_wnd;
+    info.irs = t->irs.raw();
+    info.rcv_nxt = t->rcv_nxt.raw();
+    info.rcv_wnd = rcv_wnd(*t);
+    info.cwnd = t->cc.cwnd();
+    info.ssthresh = t->cc.ssthresh();
+    info.flight_size = static_cast<std::uint32_t>(t->snd_max - t->snd_una);
+    info.duplicate_acks = t->cc.duplicate_acks();
+    info.in_recovery = t->cc.in_recovery();
+    info.sack_recovery = t->sack_recovery;
+    info.srtt_ms = t->has_rtt ? t->srtt_x8 / 8 : 0;
+    info.rttvar_ms = t->has_rtt ? t->rttvar_x4 / 4 : 0;
+    info.rto_ms = t->rto_ms;
+    info.retransmissions = t->retransmissions;
+    info.send_mss = static_cast<std::uint16_t>(send_mss(*t));
+    info.peer_mss = t->peer_mss;
+    info.snd_wscale = t->snd_wscale;
+    info.rcv_wscale = t->rcv_wscale;
+    info.ws_ok = t->ws_ok;
+    info.ts_ok = t->ts_ok;
+    info.sack_ok = t->sack_ok;
     return SocketError::Ok;
 }
 

@@ -15,7 +15,7 @@
 //
 // Events, delivered to the callback after the stack's processing of a segment, a timer or a socket call
 // (never from the middle of it), in this order when several are due together: Connected, Readable, Writable,
-// PeerClosed, Error, Closed. Callbacks may call any socket operation, close() and abort() included.
+// PeerClosed, Warning, Error, Closed. Callbacks may call any socket operation, close() and abort() included.
 //   Connected   an active open completed (accept()ed sockets are connected already: they get none).
 //   Readable    new data was buffered, the peer's FIN arrived, or the urgent pointer advanced; also raised
 //               on a listener when a connection is ready for accept(). Read until WouldBlock (or eof).
@@ -25,6 +25,10 @@
 //               (RST on a connection), TimedOut (retransmissions, zero-window probes or keep-alives
 //               unanswered), Unreachable (a timeout after an ICMP soft error). The connection is CLOSED; the
 //               handle stays the application's until close().
+//   Warning     a delivery problem that has not ended the connection: retransmissions of one segment (or
+//               SYN) reached R1 = 3 (RFC 9293 3.8.3 SHLD-9), error TimedOut (or the ICMP soft error seen
+//               meanwhile); the connection keeps trying until R2. The Warnings option (default 1) turns
+//               these reports off (SHLD-20). At most one per segment.
 //   Closed      after close(): the connection is over (CLOSED, or TIME-WAIT reached, which the stack
 //               finishes alone). Exactly one Closed per close(), possibly before close() returns; the
 //               callback's context must live until then (or call set_callback(nullptr) before close()).
@@ -34,6 +38,11 @@
 // data received and never read (RFC 2525 2.17): RST at once; Linger > 0: graceful, but aborted with a RST if
 // not finished within that many ms. Data arriving after close() is answered with a RST (RFC 1122 4.2.2.13).
 // Pool: TIME-WAIT TCBs nobody holds are reused early when the pool is full (counted in time_wait_recycled).
+// SYN floods: a listener holds at most config::tcp_half_open connections in SYN-RECEIVED; a new SYN beyond
+// that evicts the oldest of them silently (counted in syn_evictions). The price, under loss: a client whose
+// third ACK was lost believes itself ESTABLISHED while its half-open twin here was evicted; its first data
+// segment then draws a RST and it sees ConnectionReset (RFC 9293 3.10.7.1), as with any listener that
+// forgot a connection.
 #pragma once
 #include "core/config.hpp"
 #include "core/drop.hpp"
@@ -108,6 +117,27 @@ SocketError set_callback(Stack& stack, SocketHandle socket, SocketCallback callb
 // none: the application may look (MUST-47); it is reported as an Error event only if the connection then
 // times out (as Unreachable instead of TimedOut).
 SocketError soft_error(Stack& stack, SocketHandle socket, SocketError& error);
+
+// A snapshot of a connection's sequence, window, timer and congestion variables (what Linux gives as
+// TCP_INFO), for diagnostics and for conformance scenarios that judge congestion control and RTO directly.
+struct ConnectionInfo {
+    TcpState state = TcpState::Closed;
+    std::uint32_t iss = 0, snd_una = 0, snd_nxt = 0, snd_max = 0, snd_wnd = 0;
+    std::uint32_t irs = 0, rcv_nxt = 0, rcv_wnd = 0;
+    std::uint32_t cwnd = 0, ssthresh = 0, flight_size = 0;
+    std::uint8_t duplicate_acks = 0;
+    bool in_recovery = false;   // NewReno fast recovery (RFC 6582)
+    bool sack_recovery = false; // RFC 6675 loss recovery
+    std::uint32_t srtt_ms = 0;  // 0 until the first RTT sample
+    std::uint32_t rttvar_ms = 0;
+    std::uint32_t rto_ms = 0;
+    std::uint32_t retransmissions = 0;
+    std::uint16_t send_mss = 0; // the effective send MSS
+    std::uint16_t peer_mss = 0;
+    std::uint8_t snd_wscale = 0, rcv_wscale = 0;
+    bool ws_ok = false, ts_ok = false, sack_ok = false;
+};
+SocketError connection_info(Stack& stack, SocketHandle socket, ConnectionInfo& info);
 const char* state_name(TcpState state);
 
 } // namespace pico::tcp

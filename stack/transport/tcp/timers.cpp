@@ -29,8 +29,10 @@ void rtt_sample(Tcb& t, std::uint32_t r) {
     } else {
         const std::uint32_t srtt = t.srtt_x8 / 8;
         const std::uint32_t delta = srtt > r ? srtt - r : r - srtt;
-        t.rttvar_x4 = t.rttvar_x4 - t.rttvar_x4 / 4 + delta; // RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|
-        t.srtt_x8 = t.srtt_x8 - t.srtt_x8 / 8 + r;           // SRTT <- 7/8 SRTT + 1/8 R'
+        // RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|. 3/4 RTTVAR is rounded down: with a steady RTT the variance
+        // then decays to zero (rounded up, 4 * RTTVAR would stick at 3 ms), so RTO reaches SRTT + G (rule 4).
+        t.rttvar_x4 = (t.rttvar_x4 * 3) / 4 + delta;
+        t.srtt_x8 = t.srtt_x8 - t.srtt_x8 / 8 + r; // SRTT <- 7/8 SRTT + 1/8 R'
     }
     // RTO <- SRTT + max(G, K*RTTVAR), rounded up to 1 s (2.4), at most 60 s (2.5).
     const std::uint32_t rto = t.srtt_x8 / 8 + std::max(clock_granularity_ms, t.rttvar_x4);
@@ -92,6 +94,11 @@ SocketError give_up_error(const Tcb& t) {
 bool retransmit_again(Stack& stack, Tcb& t, std::uint8_t limit, std::int32_t give_up_ms) {
     if (t.retries == 0) t.first_sent_at = now(stack) - std::min<TimeMs>(t.rto_ms, now(stack));
     if (t.retries < 0xff) ++t.retries;
+    if (t.retries == r1_retries) {
+        net::negative_advice(stack, t.remote); // R1 (MUST-20, MUST-22)
+        // SHLD-9: the application hears of the delivery problem (unless it turned Warnings off, SHLD-20).
+        if (t.warnings && t.app_owned) raise(t, event_bit::warning, give_up_error(t));
+    }
     if (give_up_ms == 0) return t.retries <= limit;
     if (give_up_ms < 0) return true;
     return now(stack) - t.first_sent_at < static_cast<TimeMs>(give_up_ms);

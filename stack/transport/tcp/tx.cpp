@@ -53,6 +53,7 @@ struct Plan {
     std::uint32_t len = 0;
     std::uint8_t flags = 0;
     bool at_snd_nxt = false; // new data (or go-back-N) from SND.NXT: SND.NXT moves
+    bool rescue = false;     // RFC 6675 NextSeg rule (4): RescueRxt moves, HighRxt does not
 };
 
 // The next segment from SND.NXT: RFC 9293 3.7.4 (Nagle) and 3.8.6.2.1 (sender SWS avoidance), within the
@@ -63,7 +64,11 @@ Plan plan_from_snd_nxt(const Tcb& tcb, bool force, bool ignore_cwnd, bool& held)
     const bool fin_pending = tcb.fin_queued && tcb.snd_nxt <= end;
     if (avail == 0 && !fin_pending) return {};
     const std::uint32_t usable_wnd = after(tcb.snd_una + tcb.snd_wnd, tcb.snd_nxt);
-    const std::uint32_t flight = after(tcb.snd_nxt, tcb.snd_una);
+    std::uint32_t flight = after(tcb.snd_nxt, tcb.snd_una);
+    // Go-back-N after a timeout (SND.NXT below SND.MAX, RFC 6298 5.4) steps over what the receiver SACKed
+    // since (RFC 6675 5.1, output()): those octets have left the network and are not in flight.
+    if (tcb.sack_ok && tcb.snd_nxt < tcb.snd_max)
+        flight -= tcb.scoreboard.sacked_between(tcb.snd_una, tcb.snd_nxt);
     std::uint32_t usable = usable_wnd;
     if (!ignore_cwnd) {
         const std::uint32_t cwnd = tcb.cc.cwnd() + tcb.limited_transmit;
@@ -114,37 +119,40 @@ Plan plan_retransmission(const Tcb& tcb, SeqNum from) {
     return p;
 }
 
-// The first sequence number at or after `from` that no SACK block covers.
-SeqNum first_unsacked(const Tcb& tcb, SeqNum from) {
-    for (std::size_t i = 0; i < tcb.scoreboard.range_count(); ++i) {
-        const SeqRange& r = tcb.scoreboard.range(i);
-        if (r.left <= from && from < r.right) from = r.right;
-    }
-    return from;
-}
-
 enum class RecoveryStep : std::uint8_t { Send, Stop };
 
-// RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg(): (1) a lost segment not yet
-// retransmitted, (2) new data, (3) an un-SACKed segment above HighRxt below the highest SACKed byte.
-// During recovery cwnd is ssthresh (step 4.2: no inflation; pipe does the accounting).
+// RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg() (section 4) chooses the segment:
+//   (1) a lost (IsLost), un-SACKed segment at or above HighRxt, below the highest SACKed byte;
+//   (2) else new data, if there is any and the receive window allows;
+//   (3) else an un-SACKed segment at or above HighRxt below the highest SACKed byte (not yet deemed lost);
+//   (4) else, once per recovery (HighACK > RescueRxt), a rescue retransmission of one segment that includes
+//       the highest outstanding un-SACKed sequence number;
+//   (5) else nothing.
+// cwnd is the value set on entering recovery (step 4.2: ssthresh = cwnd = FlightSize / 2); pipe is
+// recomputed from the scoreboard for each segment (SetPipe), which counts what (C.2)-(C.4) add.
 RecoveryStep plan_recovery(const Tcb& tcb, Plan& plan, bool& held) {
     const std::uint32_t mss = smss(tcb);
-    const std::uint32_t cwnd = std::max(tcb.cc.ssthresh(), mss);
+    const std::uint32_t cwnd = std::max(tcb.cc.cwnd(), mss);
     const std::uint32_t pipe = tcb.scoreboard.pipe(tcb.snd_una, tcb.snd_max, tcb.high_rxt, mss);
     if (pipe >= cwnd || cwnd - pipe < mss) return RecoveryStep::Stop;
-    if (auto lost = tcb.scoreboard.next_lost(tcb.snd_una, tcb.snd_max, tcb.high_rxt, mss)) {
+    if (auto lost = tcb.scoreboard.next_lost(tcb.snd_una, tcb.snd_max, tcb.high_rxt, mss)) { // (1)
         plan = plan_retransmission(tcb, *lost);
         if (plan.valid) return RecoveryStep::Send;
     }
-    plan = plan_from_snd_nxt(tcb, false, true, held);
+    plan = plan_from_snd_nxt(tcb, false, true, held); // (2)
     if (plan.valid) return RecoveryStep::Send;
-    const SeqNum s3 = first_unsacked(tcb, seq_max(tcb.high_rxt, tcb.snd_una));
-    if (s3 < tcb.scoreboard.highest_sacked() && s3 < tcb.snd_max) {
-        plan = plan_retransmission(tcb, s3);
+    if (auto s3 = tcb.scoreboard.next_unsacked(tcb.snd_una, tcb.snd_max, tcb.high_rxt)) { // (3)
+        plan = plan_retransmission(tcb, *s3);
         if (plan.valid) return RecoveryStep::Send;
     }
-    return RecoveryStep::Stop;
+    if (tcb.snd_una > tcb.scoreboard.rescue_rxt()) { // (4) HighACK > RescueRxt
+        if (auto from = tcb.scoreboard.rescue_start(tcb.snd_una, tcb.snd_max, payload_limit(tcb))) {
+            plan = plan_retransmission(tcb, *from);
+            plan.rescue = true;
+            if (plan.valid) return RecoveryStep::Send;
+        }
+    }
+    return RecoveryStep::Stop; // (5)
 }
 
 void update_persist(Stack& stack, Tcb& tcb, bool held) {
@@ -274,12 +282,16 @@ SendResult transmit(Stack& stack, Tcb& tcb, SeqNum seq, std::uint32_t& len, std:
             r.options.ts_val = ts_now(stack, tcb);
             r.options.ts_ecr = (flags & flag::ack) ? tcb.ts_recent : 0;
         }
-    } else if (!rst) {
+    } else {
+        // RFC 7323 3.2: once negotiated, TSopt goes in every segment, a RST included ("SHOULD be sent in an
+        // <RST> segment"); TSecr echoes TS.Recent when the ACK bit is set, else it is zero.
         if (tcb.ts_ok) {
             r.options.has_timestamp = true;
             r.options.ts_val = ts_now(stack, tcb);
-            r.options.ts_ecr = tcb.ts_recent; // RFC 7323 3.2: echo TS.Recent
+            r.options.ts_ecr = (flags & flag::ack) ? tcb.ts_recent : 0;
         }
+    }
+    if (!syn && !rst) {
         if (tcb.sack_ok && (flags & flag::ack)) fill_sack_blocks(tcb, r.options);
         // RFC 9293 3.8.5 / RFC 6093: the urgent pointer is the offset of the byte after the urgent data.
         if (tcb.snd_urgent && tcb.snd_up > seq) {
@@ -450,6 +462,11 @@ void output(Stack& stack, Tcb& tcb, bool force) {
         if (tcb.sack_recovery) {
             if (plan_recovery(tcb, p, held) == RecoveryStep::Stop) break;
         } else {
+            // Go-back-N after a timeout (RFC 6298 5.4) uses the SACK information that arrived since (the
+            // scoreboard was emptied at the timeout, RFC 2018 section 8): what the receiver SACKed is not
+            // sent again (RFC 6675 5.1).
+            if (tcb.sack_ok && tcb.snd_nxt < tcb.snd_max)
+                tcb.snd_nxt = seq_min(tcb.scoreboard.first_unsacked(tcb.snd_nxt), tcb.snd_max);
             p = plan_from_snd_nxt(tcb, force, false, held);
             if (!p.valid) break;
         }
@@ -466,8 +483,10 @@ void output(Stack& stack, Tcb& tcb, bool force) {
         after_send(stack, tcb, p.seq, len, sent_flags);
         if (p.at_snd_nxt)
             tcb.snd_nxt = seq_max(tcb.snd_nxt, end);
+        else if (p.rescue)
+            tcb.scoreboard.set_rescue_rxt(tcb.cc.recover()); // RescueRxt = RecoveryPoint; HighRxt stays
         else
-            tcb.high_rxt = seq_max(tcb.high_rxt, end);
+            tcb.high_rxt = seq_max(tcb.high_rxt, end); // (C.2)
         sent = true;
         force = false;
     }
