@@ -394,7 +394,7 @@ class RawTcpSack : public RawTcp {
         return seqs;
     }
     // The peer's segment: ACK = ack, one SACK block [left, right), optional data (in order).
-    void send(Conn& c, std::uint32_t ack, std::uint32_t left, std::uint32_t right, ByteVec data = {}) {
+    void send(Conn& c, std::uint32_t ack, std::uint32_t left, std::uint32_t right, const ByteVec& data = {}) {
         In in = from_peer(c, F::ack, data);
         in.ack = ack;
         if (left != right) {
