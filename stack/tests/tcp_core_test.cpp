@@ -241,11 +241,7 @@ TEST_F(RawTcp, SimultaneousOpen) {
     auto syn = next();
     ASSERT_TRUE(syn);
     // The peer's own SYN crosses ours.
-    In psyn;
-    psyn.sport = 6666;
-    psyn.dport = 5555;
-    psyn.seq = 300;
-    psyn.flags = F::syn;
+    In psyn = syn_from(6666, 5555, 300);
     inject(psyn);
     auto sa = next();
     ASSERT_TRUE(sa);
@@ -1344,11 +1340,7 @@ TEST_F(RawTcp, ListenOnAPortWhileAConnectionFromItIsOpening) {
     EXPECT_EQ(tcp::bind(*stack, third, Ipv4Addr{}, 5555), SocketError::AddressInUse); // a listener has it
     // Both work: a SYN from elsewhere reaches the listener.
     drain();
-    In syn;
-    syn.sport = 999;
-    syn.dport = 5555;
-    syn.seq = 1;
-    syn.flags = F::syn;
+    In syn = syn_from(999, 5555, 1);
     inject(syn);
     auto sa = next();
     ASSERT_TRUE(sa);

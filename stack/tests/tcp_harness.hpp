@@ -69,6 +69,16 @@ struct In {
     bool corrupt_checksum = false;
 };
 
+// A bare SYN from the peer (sport) to us (dport) with sequence number seq.
+inline In syn_from(std::uint16_t sport, std::uint16_t dport, std::uint32_t seq) {
+    In in;
+    in.sport = sport;
+    in.dport = dport;
+    in.seq = seq;
+    in.flags = wire::tcp::flag::syn;
+    return in;
+}
+
 // A segment the stack sent.
 struct Out {
     Ipv4Addr src{};
