@@ -11,6 +11,7 @@
 // as the C++ API does. Every module-specific binding sits under `if constexpr (pico::config::<module>)`, so
 // the extension builds with any module set and offers only the modules built in.
 #include "assembly/stack.hpp"
+#include "binding_api.hpp"
 #include "core/config.hpp"
 #include "core/drop.hpp"
 #include "core/types.hpp"
@@ -681,6 +682,68 @@ void capture_start(PyWireDevice& dev, const std::string& path, std::uint32_t sna
 
 } // namespace
 
+// ---- what binding_api.hpp offers the per-module binding files ----
+namespace picobind {
+
+pico::Stack& stack_of(py::handle stack) {
+    return stack.cast<PyStack&>().stack();
+}
+pico::IfIndex ifindex_of(py::handle device) {
+    return device.cast<PyDevice&>().index;
+}
+pico::TimeMs now_of(py::handle stack) {
+    return stack.cast<PyStack&>().clock().now();
+}
+pico::Ipv4Addr to_ipv4(const std::string& text) {
+    return ::to_ipv4(text);
+}
+std::string ipv4_text(pico::Ipv4Addr address) {
+    return ::ipv4_text(address);
+}
+pico::Ipv6Addr to_ipv6(const std::string& text) {
+    auto address = pico::parse_ipv6(text.c_str());
+    if (!address) throw py::value_error("not an IPv6 address: '" + text + "'");
+    return *address;
+}
+std::string ipv6_text(const pico::Ipv6Addr& address) {
+    char buffer[48];
+    pico::format_ipv6(address, buffer);
+    return buffer;
+}
+std::pair<pico::Ipv6Addr, std::uint8_t> to_prefix6(const std::string& text) {
+    auto slash = text.find('/');
+    if (slash == std::string::npos) return {to_ipv6(text), 128};
+    std::string length = text.substr(slash + 1);
+    if (length.empty() || length.size() > 3 || length.find_first_not_of("0123456789") != std::string::npos)
+        throw py::value_error("not an IPv6 prefix: '" + text + "'");
+    int len = std::stoi(length);
+    if (len > 128) throw py::value_error("prefix length over 128: '" + text + "'");
+    return {to_ipv6(text.substr(0, slash)), static_cast<std::uint8_t>(len)};
+}
+pico::IpAddr to_ip(const std::string& text) {
+    if (text.find(':') != std::string::npos) return pico::IpAddr{to_ipv6(text)};
+    return pico::IpAddr{to_ipv4(text)};
+}
+std::string ip_text(const pico::IpAddr& address) {
+    return address.v6 ? ipv6_text(address.v6addr) : ipv4_text(address.v4addr);
+}
+std::string mac_text(const pico::MacAddr& mac) {
+    return ::mac_text(mac);
+}
+std::string to_bytes(const py::handle& data) {
+    return ::to_bytes(data);
+}
+void raise_socket_error(pico::SocketError error) {
+    ::raise_socket_error(error);
+}
+void add_stack_property(py::module_& m, const char* name, py::cpp_function getter, const char* doc) {
+    py::object property =
+        py::module_::import("builtins").attr("property")(getter, py::none(), py::none(), doc);
+    py::setattr(m.attr("Stack"), name, property);
+}
+
+} // namespace picobind
+
 PYBIND11_MODULE(_core, m) {
     m.doc() = "picoTCP-in-C++ bindings: stacks on virtual time, wire devices, sockets, counters";
 
@@ -702,7 +765,15 @@ PYBIND11_MODULE(_core, m) {
         modules["arp"] = pico::config::arp;
         modules["ipv4"] = pico::config::ipv4;
         modules["ipv4_reassembly"] = pico::config::ipv4_reassembly;
+        modules["ipv4_fragmentation"] = pico::config::ipv4_fragmentation;
         modules["icmp4"] = pico::config::icmp4;
+        modules["igmp"] = pico::config::igmp;
+        modules["ipv6"] = pico::config::ipv6;
+        modules["ipv6_reassembly"] = pico::config::ipv6_reassembly;
+        modules["icmp6"] = pico::config::icmp6;
+        modules["nd"] = pico::config::nd;
+        modules["slaac"] = pico::config::slaac;
+        modules["mld"] = pico::config::mld;
         modules["udp"] = pico::config::udp;
         modules["tcp"] = pico::config::tcp;
         modules["loopback"] = pico::config::loopback;
@@ -1286,4 +1357,9 @@ PYBIND11_MODULE(_core, m) {
                     py::arg("name") = "link0", py::return_value_policy::reference_internal);
 
 #endif
+
+    if constexpr (pico::config::ipv6) picobind::bind_ipv6(m);
+    if constexpr (pico::config::nd) picobind::bind_nd(m);
+    if constexpr (pico::config::igmp || pico::config::mld) picobind::bind_multicast(m);
+    if constexpr (pico::config::ipv4) picobind::bind_ipv4_path(m);
 }

@@ -2,8 +2,9 @@
 // every module built in. Many stacks per process is normal.
 //
 //  Device --rx--> ethernet::input --> arp::input
-//                        +--> ipv4::input --> icmp4::input | udp::input | tcp::input
-//  and out: socket -> udp | tcp -> ipv4 (route) -> arp -> ethernet -> Device::transmit
+//                        +--> ipv4::input --> icmp4::input | igmp::input | udp::input | tcp::input
+//                        +--> ipv6::input --> icmp6::input (nd, mld) | udp::input | tcp::input
+//  and out: socket -> udp | tcp -> ipv4 | ipv6 (route) -> arp | nd -> ethernet -> Device::transmit
 #pragma once
 #include "core/buffer.hpp"
 #include "core/config.hpp"
@@ -15,7 +16,13 @@
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
 #include "net/icmp4.hpp"
+#include "net/icmp6.hpp"
+#include "net/igmp.hpp"
 #include "net/ipv4.hpp"
+#include "net/ipv6.hpp"
+#include "net/mld.hpp"
+#include "net/nd.hpp"
+#include "net/slaac.hpp"
 #include "port/platform.hpp"
 #include "transport/tcp/tcp.hpp"
 #include "transport/udp.hpp"
@@ -64,6 +71,12 @@ class Stack {
         visit(arp_, "arp", f);
         visit(ipv4_, "ipv4", f);
         visit(icmp4_, "icmp4", f);
+        visit(igmp_, "igmp", f);
+        visit(ipv6_, "ipv6", f);
+        visit(icmp6_, "icmp6", f);
+        visit(nd_, "nd", f);
+        visit(slaac_, "slaac", f);
+        visit(mld_, "mld", f);
         visit(udp_, "udp", f);
         visit(tcp_, "tcp", f);
     }
@@ -89,6 +102,12 @@ class Stack {
     [[no_unique_address]] ModuleSlot<config::arp, arp::State> arp_;
     [[no_unique_address]] ModuleSlot<config::ipv4, ipv4::State> ipv4_;
     [[no_unique_address]] ModuleSlot<config::icmp4, icmp4::State> icmp4_;
+    [[no_unique_address]] ModuleSlot<config::igmp, igmp::State> igmp_;
+    [[no_unique_address]] ModuleSlot<config::ipv6, ipv6::State> ipv6_;
+    [[no_unique_address]] ModuleSlot<config::icmp6, icmp6::State> icmp6_;
+    [[no_unique_address]] ModuleSlot<config::nd, nd::State> nd_;
+    [[no_unique_address]] ModuleSlot<config::slaac, slaac::State> slaac_;
+    [[no_unique_address]] ModuleSlot<config::mld, mld::State> mld_;
     [[no_unique_address]] ModuleSlot<config::udp, udp::State> udp_;
     [[no_unique_address]] ModuleSlot<config::tcp, tcp::State> tcp_;
 };

@@ -30,6 +30,11 @@ struct RxMeta {
     bool ip_broadcast = false; // limited or directed broadcast
     bool ip_multicast = false;
     bool non_first_fragment = false;
+    // Network layer (IPv6), set by ipv6::input: `ipv6` tells which family filled the addresses; the hop
+    // limit goes in `ttl`, the traffic class in `tos`. ip_multicast is set for IPv6 multicast too.
+    bool ipv6 = false;
+    Ipv6Addr src6{};
+    Ipv6Addr dst6{};
     // Where the IP header starts in the frame and how long it is, so ICMP can quote it
     // (PacketBuf::at_offset).
     std::uint16_t l3_offset = 0;
@@ -54,6 +59,14 @@ void deliver_l3(Stack& stack, std::uint16_t ethertype, PacketBuf&& packet, const
 void deliver_ipv4_payload(Stack& stack, std::uint8_t protocol, PacketBuf&& payload, const RxMeta& meta);
 // Is `address` one of ours on `ifindex` (ARP asks the network layer without including it)?
 bool is_local_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr address);
+// An IPv6 packet's upper-layer payload by Next Header value (after ipv6::input walked the extension headers).
+void deliver_ipv6_payload(Stack& stack, std::uint8_t next_header, PacketBuf&& payload, const RxMeta& meta);
+// Is `address` one of our IPv6 unicast addresses on `ifindex` (tentative ones excluded)?
+bool is_local_ipv6(Stack& stack, IfIndex ifindex, const Ipv6Addr& address);
+// Reports an ICMPv6 error about a packet we sent to the transport that sent it (RFC 4443 2.4 (c)).
+// parameter: the ICMPv6 header's second word (the MTU of Packet Too Big, the pointer of Parameter Problem).
+void deliver_icmp6_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ipv6_packet,
+                         std::uint32_t parameter = 0);
 // Reports an ICMP error about a datagram we sent to the transport that sent it (RFC 1122 3.2.2.1).
 // rest_of_header: the ICMP header's second word (the next-hop MTU of "fragmentation needed", RFC 1191).
 void deliver_icmp4_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram,

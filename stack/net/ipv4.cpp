@@ -4,6 +4,7 @@
 #include "link/arp.hpp"
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
+#include "net/igmp.hpp"
 #include "net/ipv4_reassembly.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
@@ -188,7 +189,9 @@ void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta_in) {
     if (destination.is_limited_broadcast() || is_broadcast(stack, meta_in.ifindex, destination)) {
         ip_broadcast = true;
     } else if (destination.is_multicast()) {
-        if (!(destination == all_hosts_group)) {
+        bool member = destination == all_hosts_group;
+        if constexpr (config::igmp) member = member || igmp::is_member(stack, meta_in.ifindex, destination);
+        if (!member) {
             s.counters.count_drop(Drop::NotForUs);
             return;
         }
@@ -401,15 +404,17 @@ bool send(Stack& stack, const SendParams& params, PacketBuf&& payload) {
         return false;
     }
     bool ethernet = dev->link_type() == LinkType::Ethernet;
+    // RFC 2113 Router Alert (IGMPv3, RFC 3376 4): a 4-octet option after the fixed header.
+    const std::size_t header_len = wire::ipv4::Repr::buffer_len() + (params.router_alert ? 4 : 0);
     // Fragmentation is not built yet: anything over the device MTU is refused.
-    std::size_t total = wire::ipv4::Repr::buffer_len() + payload.size();
+    std::size_t total = header_len + payload.size();
     if (total > dev->mtu() || total > wire::ipv4::max_total_len) {
         s.counters.count_drop(Drop::TooBig);
         return false;
     }
     // The payload normally comes from the pool with config::frame_headroom in front; one without room for
     // our header and the link header (a received frame reused for a reply) is copied into a fresh frame.
-    std::size_t needed = wire::ipv4::Repr::buffer_len() + (ethernet ? 14 : 0);
+    std::size_t needed = header_len + (ethernet ? 14 : 0);
     if (payload.headroom() < needed) {
         auto fresh = frames(stack).allocate_copy(payload.bytes(), config::frame_headroom);
         if (!fresh) {
@@ -429,10 +434,29 @@ bool send(Stack& stack, const SendParams& params, PacketBuf&& payload) {
     header.identification = s.next_id++;
     header.dont_fragment = params.dont_fragment;
     header.payload_len = static_cast<std::uint16_t>(payload.size());
+    if (params.router_alert) {
+        std::uint8_t* option = payload.push(4);
+        if (option == nullptr) {
+            s.counters.count_drop(Drop::PoolExhausted);
+            return false;
+        }
+        option[0] = 0x94; // copied, class 0, number 20: Router Alert
+        option[1] = 4;
+        option[2] = 0; // "every router examines the packet"
+        option[3] = 0;
+        header.payload_len = static_cast<std::uint16_t>(payload.size());
+    }
     std::uint8_t* h = payload.push(wire::ipv4::Repr::buffer_len());
     if (h == nullptr || !header.emit(MutBytes{h, wire::ipv4::Repr::buffer_len()})) {
         s.counters.count_drop(Drop::PoolExhausted);
         return false;
+    }
+    if (params.router_alert) {
+        // The Repr emitted a 20-octet header over 24 + data octets: make the option part of the header.
+        h[wire::ipv4::field::version_ihl] = 0x46;
+        store_be16(h + wire::ipv4::field::total_length, static_cast<std::uint16_t>(payload.size()));
+        store_be16(h + wire::ipv4::field::checksum, 0);
+        store_be16(h + wire::ipv4::field::checksum, checksum(Bytes{h, header_len}));
     }
 
     if (!ethernet) {

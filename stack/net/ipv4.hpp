@@ -83,6 +83,7 @@ struct SendParams {
     std::uint8_t tos = 0;
     IfIndex ifindex = no_interface; // required for limited broadcast; otherwise chosen by the route
     bool dont_fragment = false;
+    bool router_alert = false; // RFC 2113 Router Alert option (IGMP)
 };
 // Prepends the IPv4 header to payload and sends it (route, ARP, device). False if dropped (counted with its
 // reason: NoRoute, TooBig, PoolExhausted, ...).
