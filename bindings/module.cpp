@@ -654,8 +654,13 @@ PyUdpSocket& open_socket(PyUdpSocket& socket) {
     return socket;
 }
 
-py::tuple endpoint(pico::Ipv4Addr address, std::uint16_t port) {
-    return py::make_tuple(ipv4_text(address), port);
+py::tuple endpoint(const pico::IpAddr& address, std::uint16_t port) {
+    if (address.v6) {
+        char buffer[48];
+        pico::format_ipv6(address.v6addr, buffer);
+        return py::make_tuple(std::string(buffer), port);
+    }
+    return py::make_tuple(ipv4_text(address.v4addr), port);
 }
 
 std::pair<std::string, int> endpoint_arg(const py::tuple& address) {
@@ -897,14 +902,14 @@ PYBIND11_MODULE(_core, m) {
             .def(
                 "bind",
                 [](PyUdpSocket& s, const std::string& ip, int port) {
-                    check(pico::socket::bind(open_socket(s).owner->stack(), s.handle, to_ipv4(ip),
+                    check(pico::socket::bind(open_socket(s).owner->stack(), s.handle, picobind::to_ip(ip),
                                              port_arg(port)));
                 },
                 py::arg("ip"), py::arg("port"))
             .def(
                 "connect",
                 [](PyUdpSocket& s, const std::string& ip, int port) {
-                    check(pico::socket::connect(open_socket(s).owner->stack(), s.handle, to_ipv4(ip),
+                    check(pico::socket::connect(open_socket(s).owner->stack(), s.handle, picobind::to_ip(ip),
                                                 port_arg(port)));
                 },
                 py::arg("ip"), py::arg("port"))
@@ -914,7 +919,7 @@ PYBIND11_MODULE(_core, m) {
                     std::string bytes = to_bytes(data);
                     auto [ip, port] = endpoint_arg(address);
                     check(pico::socket::send_to(open_socket(s).owner->stack(), s.handle, span_of(bytes),
-                                                to_ipv4(ip), port_arg(port)));
+                                                picobind::to_ip(ip), port_arg(port)));
                     return bytes.size();
                 },
                 py::arg("data"), py::arg("address"))
@@ -943,7 +948,7 @@ PYBIND11_MODULE(_core, m) {
                 "(data, (ip, port)) of the oldest datagram, or None when none is queued.")
             .def_property_readonly("local",
                                    [](PyUdpSocket& s) {
-                                       pico::Ipv4Addr address;
+                                       pico::IpAddr address;
                                        std::uint16_t port = 0;
                                        check(pico::socket::local_endpoint(open_socket(s).owner->stack(),
                                                                           s.handle, address, port));
@@ -1084,7 +1089,8 @@ PYBIND11_MODULE(_core, m) {
             .def(
                 "bind",
                 [](PyTcpSocket& s, const std::string& ip, int port) {
-                    check(pico::tcp::bind(live(s).owner->stack(), s.handle, to_ipv4(ip), port_arg(port)));
+                    check(pico::tcp::bind(live(s).owner->stack(), s.handle, picobind::to_ip(ip),
+                                          port_arg(port)));
                 },
                 py::arg("ip"), py::arg("port"))
             .def(
@@ -1103,7 +1109,8 @@ PYBIND11_MODULE(_core, m) {
             .def(
                 "connect",
                 [](PyTcpSocket& s, const std::string& ip, int port) {
-                    check(pico::tcp::connect(live(s).owner->stack(), s.handle, to_ipv4(ip), port_arg(port)));
+                    check(pico::tcp::connect(live(s).owner->stack(), s.handle, picobind::to_ip(ip),
+                                             port_arg(port)));
                 },
                 py::arg("ip"), py::arg("port"))
             .def(
@@ -1260,7 +1267,7 @@ PYBIND11_MODULE(_core, m) {
             .def_property_readonly(
                 "local",
                 [](PyTcpSocket& s) {
-                    pico::Ipv4Addr address;
+                    pico::IpAddr address;
                     std::uint16_t port = 0;
                     check(pico::tcp::local_endpoint(live(s).owner->stack(), s.handle, address, port));
                     return endpoint(address, port);
@@ -1268,7 +1275,7 @@ PYBIND11_MODULE(_core, m) {
             .def_property_readonly(
                 "remote",
                 [](PyTcpSocket& s) {
-                    pico::Ipv4Addr address;
+                    pico::IpAddr address;
                     std::uint16_t port = 0;
                     check(pico::tcp::remote_endpoint(live(s).owner->stack(), s.handle, address, port));
                     return endpoint(address, port);

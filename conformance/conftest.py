@@ -181,3 +181,23 @@ def dut(request, record_property):
         record_property("pcap", str(path))
     yield instance
     instance.close()
+
+
+@pytest.fixture
+def make_dut(request, record_property):
+    """A factory for a DUT built with other parameters than the `dut` fixture's, e.g. make_dut(mtu=576),
+    capturing to the same pcaps/out/<folder>/<test>.pcap; closed at teardown."""
+    from harness.dut import Dut
+
+    made = []
+
+    def make(**kwargs):
+        path = _pcap_path(request)
+        instance = Dut(capture=path, **kwargs)
+        record_property("pcap", os.path.relpath(path, REPO))
+        made.append(instance)
+        return instance
+
+    yield make
+    for instance in made:
+        instance.close()

@@ -299,7 +299,7 @@ class Harness {
         if constexpr (config::udp) {
             if (event != SocketEvent::Readable) return;
             auto& self = *static_cast<Harness*>(context);
-            Ipv4Addr local;
+            IpAddr local;
             std::uint16_t port = 0;
             if (udp::local_endpoint(self.stack_, socket, local, port) != SocketError::Ok) return;
             if (port == port_dns) return; // never read: its queue fills up

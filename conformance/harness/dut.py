@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from scapy.all import ARP, IP, Ether, Packet, Raw, raw
+from scapy.layers.inet6 import IPv6, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr
 
 import picotcp
 
@@ -61,6 +62,21 @@ def _matcher(predicate):
     return match
 
 
+def _canonical6(text: str) -> str:
+    import ipaddress
+
+    return str(ipaddress.IPv6Address(text))
+
+
+def eui64_link_local(mac: str) -> str:
+    """fe80::/64 with the modified EUI-64 interface identifier of `mac` (RFC 4291 appendix A)."""
+    import ipaddress
+
+    octets = [int(x, 16) for x in mac.split(":")]
+    iid = [octets[0] ^ 0x02] + octets[1:3] + [0xFF, 0xFE] + octets[3:6]
+    return str(ipaddress.IPv6Address(bytes([0xFE, 0x80] + [0] * 6 + iid)))
+
+
 def _predicate_name(predicate, what):
     if what:
         return what
@@ -77,6 +93,11 @@ class Dut:
     prefix = 24
     peer_mac = "02:00:00:00:00:01"
     peer_ip = "198.18.0.1"
+    # IPv6 (enable_ipv6()): the DUT's static address and the peer's; link-locals (ll6: see the property).
+    ip6 = "2001:db8::2"
+    prefix6 = 64
+    peer_ip6 = "2001:db8::1"
+    peer_ll6 = "fe80::1"
     step_ms = 10
 
     def __init__(self, capture: str | Path | None = None, seed: int = 1, mtu: int = 1500, configure: bool = True):
@@ -133,6 +154,8 @@ class Dut:
                 self.log.append((self.clock.now_ms, "out", frame))
                 reply = self._arp_answer(frame)
                 if reply is None:
+                    reply = self._nd_answer(frame)
+                if reply is None:
                     self._pending.append(frame)
                 else:
                     replies.append(reply)
@@ -162,6 +185,77 @@ class Dut:
             return None
         return Ether(src=mac, dst=frame[ARP].hwsrc) / ARP(op=2, hwsrc=mac, psrc=frame[ARP].pdst,
                                                             hwdst=frame[ARP].hwsrc, pdst=frame[ARP].psrc)
+
+    # ---- IPv6 ----------------------------------------------------------------------------------------------
+
+    @property
+    def ll6(self) -> str:
+        """The DUT's link-local address: the stack's (SLAAC may make it), else fe80:: + the modified EUI-64 of
+        dut.mac (RFC 4291 2.5.1 / appendix A)."""
+        ipv6 = getattr(self.stack, "ipv6", None)
+        if ipv6 is not None:
+            ll = ipv6.link_local(self.eth)
+            if ll is not None:
+                return ll
+        return eui64_link_local(self.mac)
+
+    def enable_ipv6(self, slaac: bool = False) -> None:
+        """Configure IPv6 on the DUT and answer its Neighbor Solicitations for peer_ip6 and peer_ll6.
+
+        slaac=False: ll6 and ip6/prefix6 are added Preferred at once (no DAD). slaac=True: the stack's SLAAC
+        makes the link-local (stack.slaac.start) and ip6 is still added statically. Set-up traffic (MLD
+        reports, DAD) runs until the wire is quiet and is kept in setup_frames; counters are rebased."""
+        self.require("ipv6", "icmp6")
+        if slaac:
+            self.require("slaac")
+            self.stack.slaac.start(self.eth)
+        elif not self.stack.ipv6.add_address(self.eth, eui64_link_local(self.mac), 64):
+            raise RuntimeError("DUT: cannot add its link-local address")
+        if not self.stack.ipv6.add_address(self.eth, self.ip6, self.prefix6):
+            raise RuntimeError(f"DUT: cannot add {self.ip6}/{self.prefix6}")
+        self.answer_nd(self.peer_ip6)
+        self.answer_nd(self.peer_ll6)
+        self.setup_frames += self._settle()
+        self._pending.clear()
+        self.rebase()
+
+    # Hosts that answer the DUT's Neighbor Solicitations (answer_nd): ipv6 -> mac.
+    _nd_hosts: dict = {}
+
+    def answer_nd(self, ip: str | None = None, mac: str | None = None) -> None:
+        """From now on, answer every Neighbor Solicitation the DUT sends for `ip` (default peer_ip6) with a
+        solicited Neighbor Advertisement from `mac` (default peer_mac), at once (RFC 4861 7.2.4); answered
+        solicitations are logged (and captured) but not queued for receive()/expect()."""
+        self._nd_hosts = dict(self._nd_hosts)
+        self._nd_hosts[_canonical6(ip or self.peer_ip6)] = mac or self.peer_mac
+
+    def stop_answering_nd(self, ip: str | None = None) -> None:
+        """Undo answer_nd for `ip` (default peer_ip6)."""
+        key = _canonical6(ip or self.peer_ip6)
+        self._nd_hosts = {k: v for k, v in self._nd_hosts.items() if k != key}
+
+    def _nd_answer(self, frame):
+        if not self._nd_hosts or ICMPv6ND_NS not in frame or IPv6 not in frame:
+            return None
+        target = _canonical6(frame[ICMPv6ND_NS].tgt)
+        mac = self._nd_hosts.get(target)
+        if mac is None:
+            return None
+        asker = frame[IPv6].src
+        if _canonical6(asker) == "::":  # DAD probe: someone else claims the address; not ours to answer
+            return None
+        return (
+            Ether(src=mac, dst=frame.src)
+            / IPv6(src=target, dst=asker, hlim=255)
+            / ICMPv6ND_NA(tgt=target, R=0, S=1, O=1)
+            / ICMPv6NDOptDstLLAddr(lladdr=mac)
+        )
+
+    def ipv6(self, **fields) -> Packet:
+        """Ether/IPv6 from the peer (peer_ip6) to the DUT (ip6); IPv6 fields overridable."""
+        fields.setdefault("src", self.peer_ip6)
+        fields.setdefault("dst", self.ip6)
+        return self.ether() / IPv6(**fields)
 
     def _step(self, ms: int) -> None:
         self.clock.advance(ms=ms)

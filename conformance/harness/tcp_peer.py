@@ -28,7 +28,8 @@ from __future__ import annotations
 import struct
 
 import pytest
-from scapy.all import IP, TCP, Ether, Raw, raw
+from scapy.all import IP, TCP, Ether, IPv6, Raw, raw
+from scapy.layers.inet6 import in6_chksum
 from scapy.layers.inet import in4_chksum
 
 MOD = 1 << 32
@@ -68,9 +69,14 @@ def flag_text(bits: int) -> str:
 
 def tcp_of(frame):
     """The TCP layer of a frame the DUT sent, or None."""
-    if frame is None or IP not in frame or TCP not in frame:
+    if frame is None or (IP not in frame and IPv6 not in frame) or TCP not in frame:
         return None
     return frame[TCP]
+
+
+def ip_of(frame):
+    """The IP layer (IPv4 or IPv6) of a frame."""
+    return frame[IPv6] if IPv6 in frame and IP not in frame else frame[IP]
 
 
 def payload_of(segment) -> bytes:
@@ -80,6 +86,8 @@ def payload_of(segment) -> bytes:
     if ip is not None and isinstance(ip, IP) and ip.len is not None:
         tcp_len = ip.len - ip.ihl * 4 - segment.dataofs * 4
         data = data[:max(tcp_len, 0)]
+    elif ip is not None and isinstance(ip, IPv6) and ip.plen is not None:
+        data = data[:max(ip.plen - segment.dataofs * 4, 0)]
     return data
 
 
@@ -137,7 +145,10 @@ def check_option_format(area: bytes, is_syn: bool) -> list[str]:
 
 
 def tcp_checksum_ok(frame) -> bool:
-    """The TCP checksum of a frame the DUT sent verifies (RFC 9293 3.1, MUST-2)."""
+    """The TCP checksum of a frame the DUT sent verifies (RFC 9293 3.1, MUST-2; RFC 8200 8.1 over IPv6)."""
+    if IPv6 in frame and IP not in frame:
+        ip6 = IPv6(raw(frame[IPv6]))
+        return in6_chksum(6, ip6, raw(ip6.payload)[:ip6.plen]) == 0
     ip = IP(raw(frame[IP]))
     segment = raw(ip)[ip.ihl * 4:ip.len]
     return in4_chksum(6, ip, segment) == 0
@@ -159,7 +170,10 @@ def build_segment(src: str, dst: str, sport: int, dport: int, seq: int, ack: int
                          flag_bits(flags), window, 0, urgent) + option_bytes
     segment = header + payload
     if checksum is None:
-        checksum = in4_chksum(6, IP(src=src, dst=dst), segment)
+        if ":" in src:
+            checksum = in6_chksum(6, IPv6(src=src, dst=dst), segment)
+        else:
+            checksum = in4_chksum(6, IP(src=src, dst=dst), segment)
     return segment[:16] + struct.pack("!H", checksum) + segment[18:]
 
 
@@ -168,12 +182,16 @@ class TcpPeer:
 
     def __init__(self, dut, sport: int = 40000, dport: int = 8080, isn: int = 1000, mss: int | None = 1460,
                  wscale: int | None = None, sack: bool = False, timestamps: bool = False, window: int = 65535,
-                 ip: str | None = None, mac: str | None = None, dut_ip: str | None = None, prime_arp: bool = True):
+                 ip: str | None = None, mac: str | None = None, dut_ip: str | None = None, prime_arp: bool = True,
+                 family: int | None = None):
         self.dut = dut
-        self.dut_ip = dut_ip or dut.ip  # the DUT address this connection uses
+        # IPv4 unless asked for IPv6 (family=6, or a DUT whose `family` is 6: dut.enable_ipv6() set up).
+        self.family = family or getattr(dut, "family", 4)
+        v6 = self.family == 6
+        self.dut_ip = dut_ip or (dut.ip6 if v6 else dut.ip)  # the DUT address this connection uses
         self.sport = sport  # the peer's port
         self.dport = dport  # the DUT's port
-        self.ip = ip or dut.peer_ip
+        self.ip = ip or (dut.peer_ip6 if v6 else dut.peer_ip)
         self.mac = mac or dut.peer_mac
         self.iss = isn % MOD
         self.snd_nxt = self.iss
@@ -197,6 +215,8 @@ class TcpPeer:
         self.ts_recent = 0
         self.received = bytearray()
         self.segments: list = []  # every TCP segment of this connection expect() returned
+        if v6:
+            prime_arp = False  # dut.enable_ipv6() answers the DUT's Neighbor Solicitations
         if prime_arp and dut.stack.arp.lookup(dut.eth, self.ip) != self.mac:
             dut.prime_arp()
         if prime_arp:
@@ -249,10 +269,16 @@ class TcpPeer:
         tcp = TCP(sport=self.sport, dport=self.dport, seq=seq % MOD, ack=ack % MOD, flags=bits,
                   window=self.window if window is None else window, urgptr=urgent,
                   options=self.default_options(bits) if options is None else options, **tcp_fields)
-        frame = Ether(src=self.mac, dst=self.dut.mac) / IP(src=self.ip, dst=self.dut_ip) / tcp
+        frame = Ether(src=self.mac, dst=self.dut.mac) / self.ip_header() / tcp
         if payload:
             frame = frame / Raw(load=payload)
         return frame
+
+    def ip_header(self, dst: str | None = None, **ip_fields):
+        """The IP header of our segments: IPv4 or IPv6 by the connection's family."""
+        if self.family == 6:
+            return IPv6(src=self.ip, dst=dst or self.dut_ip, **ip_fields)
+        return IP(src=self.ip, dst=dst or self.dut_ip, **ip_fields)
 
     def send(self, flags="A", payload: bytes = b"", seq: int | None = None, ack: int | None = None,
              window: int | None = None, options: list | None = None, urgent: int = 0, track: bool = True,
@@ -281,8 +307,11 @@ class TcpPeer:
 
     def send_raw(self, segment: bytes, dst: str | None = None, dst_mac: str | None = None, **ip_fields):
         """Send TCP segment bytes (from build_segment) in an IP datagram from the peer. Nothing is tracked."""
-        frame = (Ether(src=self.mac, dst=dst_mac or self.dut.mac) /
-                 IP(src=self.ip, dst=dst or self.dut_ip, proto=6, **ip_fields) / Raw(load=segment))
+        if self.family == 6:
+            header = IPv6(src=self.ip, dst=dst or self.dut_ip, nh=6, **ip_fields)
+        else:
+            header = IP(src=self.ip, dst=dst or self.dut_ip, proto=6, **ip_fields)
+        frame = Ether(src=self.mac, dst=dst_mac or self.dut.mac) / header / Raw(load=segment)
         self.dut.send(frame)
         return frame
 
@@ -303,7 +332,7 @@ class TcpPeer:
         tcp = tcp_of(frame)
         if tcp is None:
             return False
-        ip = frame[IP]
+        ip = ip_of(frame)
         if ip.src != self.dut_ip or ip.dst != self.ip or tcp.dport != self.sport:
             return False
         return self.dport is None or tcp.sport == self.dport
@@ -537,6 +566,11 @@ def connect_with_lost_syn(dut, peer, tolerance_ms: int = 20):
     return sock
 
 
+def _wildcard(dut, peer_kwargs) -> str:
+    """The wildcard address a listener binds to for the connection's family."""
+    return "::" if (peer_kwargs.get("family") or getattr(dut, "family", 4)) == 6 else "0.0.0.0"
+
+
 def bring_to_state(dut, state: str, passive: bool = False, sport: int = PEER_PORT, dport: int = DUT_PORT,
                    isn: int = 0x10000000, **peer_kwargs):
     """(peer, dut_socket) with a DUT connection in `state` (one of STATES).
@@ -566,7 +600,7 @@ def bring_to_state(dut, state: str, passive: bool = False, sport: int = PEER_POR
         return peer, dut.tcp_socket()
     if state == "LISTEN" or (state == "SYN-RECEIVED" and passive):
         listener = dut.tcp_socket()
-        listener.bind("0.0.0.0", dport)
+        listener.bind(_wildcard(dut, peer_kwargs), dport)
         listener.listen(4)
         peer = TcpPeer(dut, sport=sport, dport=dport, isn=isn, **peer_kwargs)
         peer.rcv_nxt = 0x20000000  # no connection yet: an arbitrary acknowledgment number
@@ -577,7 +611,7 @@ def bring_to_state(dut, state: str, passive: bool = False, sport: int = PEER_POR
         return peer, listener
     if state == "ESTABLISHED" and passive:
         listener = dut.tcp_socket()
-        listener.bind("0.0.0.0", dport)
+        listener.bind(_wildcard(dut, peer_kwargs), dport)
         listener.listen(4)
         peer = TcpPeer(dut, sport=sport, dport=dport, isn=isn, **peer_kwargs)
         sock = peer.handshake_to(listener)

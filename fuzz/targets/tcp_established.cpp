@@ -323,7 +323,7 @@ void set_up(std::uint8_t setup) {
         conv.peer_port = peer_server_port;
         if (tcp::connect(stack, conv.conn, fz::ip_gateway, peer_server_port) != SocketError::Ok)
             fz::violated("tcp_established: connect failed");
-        Ipv4Addr local;
+        IpAddr local;
         tcp::local_endpoint(stack, conv.conn, local, conv.local_port);
         flush(); // the SYN: the ISS
         if (start == Start::SynSent)

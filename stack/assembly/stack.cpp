@@ -193,14 +193,33 @@ void deliver_ipv6_payload(Stack& stack, std::uint8_t next_header, PacketBuf&& pa
     if constexpr (config::icmp6) {
         if (next_header == ipv6::nh_icmp6) return icmp6::input(stack, std::move(payload), meta);
     }
-    // UDP and TCP over IPv6 arrive here once the transports take IPv6 (tcp::Address, udp sockets).
-    // RFC 8200 4 / RFC 4443 3.4: an unrecognised Next Header is answered by Parameter Problem code 1 pointing
-    // at the Next Header field that named it (ipv6::input passes that pointer in meta.l3_header_len's place
-    // ... see ipv6.cpp); here it is only counted when ICMPv6 is not built.
+    if constexpr (config::udp) {
+        if (next_header == ipv6::nh_udp) return udp::input(stack, std::move(payload), meta);
+    }
+    if constexpr (config::tcp) {
+        if (next_header == ipv6::nh_tcp) return tcp::input(stack, std::move(payload), meta);
+    }
+    // ipv6::input answers an unrecognised Next Header with Parameter Problem code 1 itself (RFC 8200 4,
+    // RFC 4443 3.4), asking ipv6_payload_known() first; whatever still arrives here is only counted.
     if constexpr (config::ipv6) ipv6::state(stack).counters.count_drop(Drop::UnknownProtocol);
+    (void)stack;
     (void)next_header;
     (void)payload;
     (void)meta;
+}
+
+bool ipv6_payload_known(std::uint8_t next_header) {
+    if constexpr (config::icmp6) {
+        if (next_header == ipv6::nh_icmp6) return true;
+    }
+    if constexpr (config::udp) {
+        if (next_header == ipv6::nh_udp) return true;
+    }
+    if constexpr (config::tcp) {
+        if (next_header == ipv6::nh_tcp) return true;
+    }
+    (void)next_header;
+    return false;
 }
 
 bool is_local_ipv6(Stack& stack, IfIndex ifindex, const Ipv6Addr& address) {
@@ -213,11 +232,21 @@ bool is_local_ipv6(Stack& stack, IfIndex ifindex, const Ipv6Addr& address) {
 
 void deliver_icmp6_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ipv6_packet,
                          std::uint32_t parameter) {
+    // The quote starts at the IPv6 header of a packet we sent; its Next Header names the transport (we send
+    // UDP and TCP without extension headers).
+    if (quoted_ipv6_packet.size() < 40) return;
+    const std::uint8_t next_header = quoted_ipv6_packet[6];
+    if constexpr (config::udp) {
+        if (next_header == 17) return udp::icmp6_error(stack, type, code, quoted_ipv6_packet);
+    }
+    if constexpr (config::tcp) {
+        if (next_header == 6) return tcp::icmp6_error(stack, type, code, quoted_ipv6_packet, parameter);
+    }
     (void)stack;
     (void)type;
     (void)code;
-    (void)quoted_ipv6_packet;
     (void)parameter;
+    (void)next_header;
 }
 
 // ---- module state accessors (defined only for modules built in) ----

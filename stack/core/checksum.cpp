@@ -47,6 +47,16 @@ std::uint32_t pseudo_header_sum_ipv4(std::uint32_t src, std::uint32_t dst, std::
     return fold(sum);
 }
 
+std::uint32_t pseudo_header_sum_ipv6(const std::uint8_t* src16, const std::uint8_t* dst16,
+                                     std::uint8_t next_header, std::uint32_t length) {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < 16; i += 2)
+        sum += load_be16(src16 + i) + load_be16(dst16 + i);
+    sum += (length >> 16) + (length & 0xffffu);
+    sum += next_header;
+    return fold(sum);
+}
+
 std::uint16_t checksum_update16(std::uint16_t checksum_field, std::uint16_t old_value,
                                 std::uint16_t new_value) {
     std::uint32_t sum = static_cast<std::uint16_t>(~checksum_field);

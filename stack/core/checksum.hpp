@@ -19,6 +19,11 @@ inline std::uint16_t checksum(Bytes data, std::uint32_t initial = 0) {
 std::uint32_t pseudo_header_sum_ipv4(std::uint32_t src, std::uint32_t dst, std::uint8_t protocol,
                                      std::uint16_t length);
 
+// Sum of an IPv6 pseudo-header (RFC 8200 8.1): source, destination, upper-layer length (32 bits), next
+// header.
+std::uint32_t pseudo_header_sum_ipv6(const std::uint8_t* src16, const std::uint8_t* dst16,
+                                     std::uint8_t next_header, std::uint32_t length);
+
 // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for one 16-bit field changing from old_value to new_value.
 std::uint16_t checksum_update16(std::uint16_t checksum_field, std::uint16_t old_value,
                                 std::uint16_t new_value);

@@ -48,7 +48,12 @@ namespace pico {
     X(ReassemblyTooBig)     /* IPv4 fragment: reassembled datagram would not fit a reassembly buffer */      \
     X(FragmentOverlap)      /* IPv4 fragment: overlap with other octets or end; datagram discarded */        \
     X(ReassemblyTimeout)    /* IPv4 reassembly timed out; datagram discarded */                              \
-    X(ReassemblyEvicted)    /* IPv4 datagram in reassembly evicted for a newer one (all slots busy) */
+    X(ReassemblyEvicted)    /* IPv4 datagram in reassembly evicted for a newer one (all slots busy) */       \
+    X(BadExtensionHeader)   /* IPv6 extension header chain malformed, too long, or misplaced (RFC 8200 4) */ \
+    X(UnknownOption)        /* IPv6 option with action bits 01/10/11 not recognised (RFC 8200 4.2) */        \
+    X(NoNextHeader)         /* IPv6 Next Header 59: nothing follows, consumed (RFC 8200 4.7) */              \
+    X(BadHopLimit)          /* ND message whose IPv6 hop limit is not 255 (RFC 4861 6.1, 7.1, 8.1) */        \
+    X(NoRouterAlert)        /* MLD message without the Hop-by-Hop Router Alert option (RFC 3810 6.2) */
 
 enum class Drop : std::uint8_t {
 #define PICO_DROP_ENUM(name) name,

@@ -61,6 +61,9 @@ void deliver_ipv4_payload(Stack& stack, std::uint8_t protocol, PacketBuf&& paylo
 bool is_local_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr address);
 // An IPv6 packet's upper-layer payload by Next Header value (after ipv6::input walked the extension headers).
 void deliver_ipv6_payload(Stack& stack, std::uint8_t next_header, PacketBuf&& payload, const RxMeta& meta);
+// Is there a module for this upper-layer Next Header (ICMPv6, UDP, TCP as built)? ipv6::input answers the
+// others with Parameter Problem code 1 (RFC 8200 4, RFC 4443 3.4) pointing at the field that named it.
+bool ipv6_payload_known(std::uint8_t next_header);
 // Is `address` one of our IPv6 unicast addresses on `ifindex` (tentative ones excluded)?
 bool is_local_ipv6(Stack& stack, IfIndex ifindex, const Ipv6Addr& address);
 // Reports an ICMPv6 error about a packet we sent to the transport that sent it (RFC 4443 2.4 (c)).

@@ -112,11 +112,10 @@ std::optional<Ipv6Addr> parse_ipv6(const char* text) {
     Ipv6Addr out;
     int tail = gap < 0 ? 0 : count - gap;
     for (int i = 0; i < count; ++i) {
-        int at = (gap >= 0 && i >= gap) ? 8 - tail + (i - gap) : i;
-        out.octets[static_cast<std::size_t>(2 * at)] =
-            static_cast<std::uint8_t>(groups[static_cast<std::size_t>(i)] >> 8);
-        out.octets[static_cast<std::size_t>(2 * at + 1)] =
-            static_cast<std::uint8_t>(groups[static_cast<std::size_t>(i)]);
+        const auto at = static_cast<std::size_t>((gap >= 0 && i >= gap) ? 8 - tail + (i - gap) : i);
+        const std::uint16_t group = groups[static_cast<std::size_t>(i)];
+        out.octets[2 * at] = static_cast<std::uint8_t>(group >> 8);
+        out.octets[2 * at + 1] = static_cast<std::uint8_t>(group);
     }
     return out;
 }

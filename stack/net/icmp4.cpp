@@ -94,11 +94,26 @@ void receive_echo_reply(Stack& stack, const wire::icmp4::View& view, const RxMet
 void receive_error(Stack& stack, const wire::icmp4::View& view) {
     State& s = state(stack);
     Drop why = Drop::Truncated;
-    if (!wire::ipv4::View::parse_quoted(view.data(), &why)) {
+    auto quoted = wire::ipv4::View::parse_quoted(view.data(), &why);
+    if (!quoted) {
         s.counters.count_drop(why);
         return;
     }
-    deliver_icmp4_error(stack, view.type(), view.code(), view.data(), view.rest_of_header());
+    std::uint32_t rest_of_header = view.rest_of_header();
+    if (view.type() == type_dest_unreachable && view.code() == code_fragmentation_needed &&
+        ipv4::is_local_any(stack, quoted->source())) {
+        // RFC 1191 4: the next-hop MTU is the low 16 bits of the second word. 0 (a router older than RFC
+        // 1191): the estimate is the plateau below the quoted datagram's Total Length (RFC 1191 7); the
+        // transport is told that estimate. The IP layer's path MTU cache believes only a decrease to 68 or
+        // more (ipv4::update_path_mtu); TCP applies its own checks to the value it is given.
+        auto mtu = static_cast<std::uint16_t>(rest_of_header & 0xffff);
+        if (mtu == 0) {
+            mtu = ipv4::plateau_below(quoted->total_length());
+            rest_of_header = (rest_of_header & 0xffff0000u) | mtu;
+        }
+        ipv4::update_path_mtu(stack, quoted->destination(), mtu);
+    }
+    deliver_icmp4_error(stack, view.type(), view.code(), view.data(), rest_of_header);
 }
 
 } // namespace

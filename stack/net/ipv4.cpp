@@ -5,9 +5,11 @@
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
 #include "net/igmp.hpp"
+#include "net/ipv4_fragment.hpp"
 #include "net/ipv4_reassembly.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
+#include <array>
 
 namespace pico::ipv4 {
 
@@ -404,13 +406,35 @@ bool send(Stack& stack, const SendParams& params, PacketBuf&& payload) {
         return false;
     }
     bool ethernet = dev->link_type() == LinkType::Ethernet;
-    // RFC 2113 Router Alert (IGMPv3, RFC 3376 4): a 4-octet option after the fixed header.
+    // RFC 2113 Router Alert (IGMPv3, RFC 3376 4): a 4-octet option after the fixed header. Its type has the
+    // copy flag set: every fragment carries it (RFC 791 3.1).
+    const std::array<std::uint8_t, 4> router_alert{0x94, 4, 0, 0}; // copied, class 0, number 20; value 0
     const std::size_t header_len = wire::ipv4::Repr::buffer_len() + (params.router_alert ? 4 : 0);
-    // Fragmentation is not built yet: anything over the device MTU is refused.
-    std::size_t total = header_len + payload.size();
-    if (total > dev->mtu() || total > wire::ipv4::max_total_len) {
+    // Size (RFC 791 3.2, RFC 1122 3.3.3, RFC 1191): without DF the limit is the path MTU, and a larger
+    // datagram is fragmented when PICO_IPV4_FRAGMENTATION is built; with DF it is the device MTU (the path
+    // MTU is only an estimate: a router that still finds it too big says so with "fragmentation needed").
+    const std::size_t total = header_len + payload.size();
+    const std::size_t mtu = params.dont_fragment ? dev->mtu() : path_mtu(stack, hop->ifindex, destination);
+    const bool fragment = total > mtu && !params.dont_fragment && config::ipv4_fragmentation;
+    if (total > wire::ipv4::max_total_len || (total > mtu && !fragment)) {
         s.counters.count_drop(Drop::TooBig);
         return false;
+    }
+    wire::ipv4::Repr header;
+    header.source = source;
+    header.destination = destination;
+    header.protocol = params.protocol;
+    // RFC 1122 3.2.1.7: never TTL 0; a zero in the parameters or the state means the default.
+    header.ttl = params.ttl != 0 ? params.ttl : (s.ttl != 0 ? s.ttl : default_ttl);
+    header.tos = params.tos;
+    header.identification = s.next_id++; // one value for all the fragments of a datagram (RFC 791 3.2)
+    header.dont_fragment = params.dont_fragment;
+    if constexpr (config::ipv4_fragmentation) {
+        if (fragment) {
+            Bytes options = params.router_alert ? Bytes{router_alert} : Bytes{};
+            return ipv4_fragment::fragment(stack, hop->ifindex, hop->next_hop, header, options,
+                                           payload.bytes(), mtu);
+        }
     }
     // The payload normally comes from the pool with config::frame_headroom in front; one without room for
     // our header and the link header (a received frame reused for a reply) is copied into a fresh frame.
@@ -424,26 +448,14 @@ bool send(Stack& stack, const SendParams& params, PacketBuf&& payload) {
         payload = std::move(*fresh);
     }
 
-    wire::ipv4::Repr header;
-    header.source = source;
-    header.destination = destination;
-    header.protocol = params.protocol;
-    // RFC 1122 3.2.1.7: never TTL 0; a zero in the parameters or the state means the default.
-    header.ttl = params.ttl != 0 ? params.ttl : (s.ttl != 0 ? s.ttl : default_ttl);
-    header.tos = params.tos;
-    header.identification = s.next_id++;
-    header.dont_fragment = params.dont_fragment;
     header.payload_len = static_cast<std::uint16_t>(payload.size());
     if (params.router_alert) {
-        std::uint8_t* option = payload.push(4);
+        std::uint8_t* option = payload.push(router_alert.size());
         if (option == nullptr) {
             s.counters.count_drop(Drop::PoolExhausted);
             return false;
         }
-        option[0] = 0x94; // copied, class 0, number 20: Router Alert
-        option[1] = 4;
-        option[2] = 0; // "every router examines the packet"
-        option[3] = 0;
+        copy_bytes(option, router_alert.data(), router_alert.size()); // value 0: every router examines it
         header.payload_len = static_cast<std::uint16_t>(payload.size());
     }
     std::uint8_t* h = payload.push(wire::ipv4::Repr::buffer_len());
@@ -459,18 +471,101 @@ bool send(Stack& stack, const SendParams& params, PacketBuf&& payload) {
         store_be16(h + wire::ipv4::field::checksum, checksum(Bytes{h, header_len}));
     }
 
-    if (!ethernet) {
+    return output(stack, hop->ifindex, hop->next_hop, std::move(payload));
+}
+
+bool output(Stack& stack, IfIndex ifindex, Ipv4Addr next_hop, PacketBuf&& datagram) {
+    State& s = state(stack);
+    Device* dev = device(stack, ifindex);
+    if (dev == nullptr) {
+        s.counters.count_drop(Drop::NoDevice);
+        return false;
+    }
+    if (dev->link_type() != LinkType::Ethernet) {
         ++s.counters.tx;
-        return transmit(stack, hop->ifindex, std::move(payload));
+        return transmit(stack, ifindex, std::move(datagram));
     }
     if constexpr (config::arp) {
         // Broadcasts carry next hop 255.255.255.255: ARP sends them to the broadcast MAC.
         ++s.counters.tx;
-        return arp::send_ipv4(stack, hop->ifindex, hop->next_hop, std::move(payload));
+        return arp::send_ipv4(stack, ifindex, next_hop, std::move(datagram));
     } else {
         s.counters.count_drop(Drop::Unresolved); // Ethernet without ARP cannot reach anyone
         return false;
     }
+}
+
+// ---- Path MTU (RFC 1191) -------------------------------------------------------------------------------
+
+namespace {
+
+// The entry for destination, removing it when it is older than pmtu_aging_ms (RFC 1191 6.3).
+PmtuEntry* find_pmtu(Stack& stack, Ipv4Addr destination) {
+    const TimeMs t = now(stack);
+    for (PmtuEntry& e : state(stack).pmtu) {
+        if (!e.used || e.destination != destination) continue;
+        if (t - e.learnt_at >= pmtu_aging_ms) { // (a clock stepped back wraps to old too)
+            e = PmtuEntry{};                    // aged out: the path is probed at the first-hop MTU again
+            return nullptr;
+        }
+        return &e;
+    }
+    return nullptr;
+}
+
+std::uint16_t device_mtu(Stack& stack, IfIndex ifindex) {
+    const Device* dev = valid_device(stack, ifindex) ? device(stack, ifindex) : nullptr;
+    return dev != nullptr ? dev->mtu() : std::uint16_t{0};
+}
+
+} // namespace
+
+std::uint16_t path_mtu(Stack& stack, IfIndex ifindex, Ipv4Addr destination) {
+    if (ifindex == no_interface) {
+        auto hop = lookup(stack, destination, no_interface);
+        if (!hop) return 0;
+        ifindex = hop->ifindex;
+    }
+    const std::uint16_t first_hop = device_mtu(stack, ifindex);
+    const PmtuEntry* e = find_pmtu(stack, destination);
+    return e != nullptr && e->mtu < first_hop ? e->mtu : first_hop;
+}
+
+bool update_path_mtu(Stack& stack, Ipv4Addr destination, std::uint16_t mtu) {
+    State& s = state(stack);
+    auto hop = lookup(stack, destination, no_interface);
+    // RFC 1191 3: never below 68 octets; a report cannot raise the estimate (a stale or forged message), nor
+    // take it over the first-hop MTU. Broadcast and multicast destinations have no single path.
+    if (mtu < min_path_mtu || !hop || destination.is_multicast() ||
+        is_broadcast(stack, hop->ifindex, destination) || mtu >= path_mtu(stack, hop->ifindex, destination)) {
+        ++s.pmtu_ignored;
+        return false;
+    }
+    PmtuEntry* slot = find_pmtu(stack, destination);
+    if (slot == nullptr) {
+        // A free entry, else the oldest (an aged one is the oldest of all).
+        slot = &s.pmtu[0];
+        for (PmtuEntry& e : s.pmtu) {
+            if (!e.used) {
+                slot = &e;
+                break;
+            }
+            if (e.learnt_at < slot->learnt_at) slot = &e;
+        }
+    }
+    // RFC 1191 6.3: the 10-minute timer starts with each decrease.
+    *slot = PmtuEntry{destination, mtu, now(stack), true};
+    ++s.pmtu_decreases;
+    return true;
+}
+
+std::uint16_t plateau_below(std::uint16_t total_length) {
+    // RFC 1191 7, table 7-1: the plateaus of the MTUs in use (the "68" plateau is the floor).
+    constexpr std::array<std::uint16_t, 10> plateaus{32000, 17914, 8166, 4352, 2002,
+                                                     1492,  1006,  508,  296,  68};
+    for (std::uint16_t p : plateaus)
+        if (p < total_length) return p;
+    return min_path_mtu;
 }
 
 } // namespace pico::ipv4

@@ -61,7 +61,7 @@ struct Route {
 };
 
 // Path MTU learnt from Packet Too Big (RFC 8201), per destination; aged out after pmtu_lifetime_ms.
-inline constexpr TimeMs pmtu_lifetime_ms = 10 * 60'000;
+inline constexpr TimeMs pmtu_lifetime_ms = TimeMs{10} * 60'000;
 struct PmtuEntry {
     Ipv6Addr destination{};
     std::uint32_t mtu = 0; // 0: slot free
@@ -74,7 +74,8 @@ struct State {
     std::array<Route, config::ipv6_routes> routes{};
     std::array<PmtuEntry, config::ipv6_pmtu_entries> pmtu{};
     std::array<std::uint16_t, config::max_devices> link_mtu{}; // from RA MTU options; 0: the device's
-    std::uint32_t next_fragment_id = 0; // Identification of fragments we originate (randomised start)
+    std::uint32_t next_fragment_id = 0;         // Identification of fragments we originate (randomised start)
+    bool fragment_id_seeded = false;            // next_fragment_id drawn from the platform's random source
     std::uint8_t hop_limit = default_hop_limit; // Cur Hop Limit (RFC 4861 6.3.4 may change it)
     [[no_unique_address]] ModuleSlot<config::ipv6_reassembly, ipv6_reassembly::State> reassembly;
 };
@@ -102,7 +103,7 @@ bool remove_route(Stack& stack, const Ipv6Addr& prefix, std::uint8_t prefix_len)
 struct RouteResult {
     IfIndex ifindex = no_interface;
     Ipv6Addr next_hop{};
-    Ipv6Addr source{}; // chosen per RFC 6724 (simplified: scope match, preferred over deprecated)
+    Ipv6Addr source{};           // chosen per RFC 6724 (simplified: scope match, preferred over deprecated)
     std::uint32_t mtu = min_mtu; // path MTU towards the destination
 };
 // ifindex: required for link-local and multicast destinations; otherwise chosen by the route.

@@ -5,12 +5,22 @@
 #include "core/config.hpp"
 #include "core/drop.hpp"
 #include "core/handoff.hpp"
+#include "net/multicast_common.hpp"
+#include <array>
 #include <cstdint>
+#include <span>
 
 namespace pico::mld {
 
+// Queried sources recorded per group for a multicast-address-and-source-specific answer; a query naming
+// more is answered for the whole address (IS_EX({})), which states the full filter.
+inline constexpr std::size_t query_sources = 4;
+
+using Interface = multicast::Interface<Ipv6Addr, config::mld_groups, query_sources>;
+
 struct State {
     ModuleCounters counters;
+    std::array<Interface, config::max_devices> interfaces{};
 };
 
 State& state(Stack& stack);
@@ -22,5 +32,10 @@ bool join(Stack& stack, IfIndex ifindex, const Ipv6Addr& group);
 bool leave(Stack& stack, IfIndex ifindex, const Ipv6Addr& group);
 bool is_member(Stack& stack, IfIndex ifindex, const Ipv6Addr& group);
 void tick(Stack& stack, TimeMs now);
+
+// The compatibility mode in force on a device: 2 (MLDv2) or 1 (MLDv1, RFC 3810 8.2.1); 0 for no such device.
+std::uint8_t version(Stack& stack, IfIndex ifindex);
+// The joined addresses of a device (at most out.size(); ff02::1 is not listed).
+std::size_t groups(Stack& stack, IfIndex ifindex, std::span<Ipv6Addr> out);
 
 } // namespace pico::mld

@@ -1,17 +1,46 @@
 // Stateless address autoconfiguration (RFC 4862) with RFC 7217 stable, semantically opaque interface
 // identifiers: a link-local address per Ethernet device, Duplicate Address Detection, addresses from Prefix
 // Information options with the A flag, preferred and valid lifetimes (the two-hour rule of 5.5.3 (e)).
+//
+// Interface identifiers (RFC 7217 5): IID = the first 64 bits of SipHash-2-4(secret_key, Prefix | Net_Iface |
+// DAD_Counter), Net_Iface being the device index and its MAC, Network_ID empty; the 128-bit secret key
+// comes from the platform's random source at first use and stays in State. A generated identifier that is
+// reserved (RFC 5453) is skipped with DAD_Counter + 1; a DAD failure removes the address and retries with
+// DAD_Counter + 1, up to IDGEN_RETRIES times.
 #pragma once
 #include "core/config.hpp"
 #include "core/drop.hpp"
 #include "core/handoff.hpp"
+#include <array>
 #include <cstdint>
 
 namespace pico::slaac {
 
+// RFC 4862 5.1: DupAddrDetectTransmits; RFC 7217 7: IDGEN_RETRIES.
+inline constexpr std::uint8_t dup_addr_detect_transmits = 1;
+inline constexpr std::uint8_t idgen_retries = 3;
+// RFC 4862 5.5.3 (e): two hours.
+inline constexpr TimeMs two_hours_ms = TimeMs{2} * 3600 * 1000;
+inline constexpr std::uint32_t infinite_lifetime = 0xffffffffu;
+
+// An address in Duplicate Address Detection. ifindex no_interface: free.
+struct Dad {
+    IfIndex ifindex = no_interface;
+    Ipv6Addr address{};
+    TimeMs due = 0; // next NS, or the end of DAD once every NS went out
+    std::uint8_t probes_left = 0;
+    std::uint8_t dad_counter = 0; // RFC 7217 DAD_Counter of a generated address
+    bool generated = false;       // made by us from a prefix and an RFC 7217 IID (retried on conflict)
+    bool solicit_routers = false; // the link-local of start(): Router Solicitations follow its DAD
+};
+
 struct State {
-    ModuleCounters counters;
+    ModuleCounters counters; // tx: DAD probes sent
     std::uint32_t dad_failures = 0;
+    std::uint32_t addresses_configured = 0; // addresses that passed DAD
+    std::array<std::uint8_t, 16> secret_key{};
+    bool key_chosen = false;
+    std::array<Dad, config::max_devices * config::ipv6_addrs_per_device> dad{};
 };
 
 State& state(Stack& stack);
@@ -26,5 +55,11 @@ void on_prefix(Stack& stack, IfIndex ifindex, const Ipv6Addr& prefix, std::uint8
 // An NS or NA for a tentative address (nd calls this; RFC 4862 5.4.3 / 5.4.4): DAD fails.
 void on_dad_conflict(Stack& stack, IfIndex ifindex, const Ipv6Addr& address);
 void tick(Stack& stack, TimeMs now);
+
+// RFC 7217 interface identifier for a /64 prefix on a device (8 octets, written into out[8..15] of an
+// address whose first 8 octets are the prefix). Exposed for tests.
+Ipv6Addr stable_address(Stack& stack, IfIndex ifindex, const Ipv6Addr& prefix, std::uint8_t dad_counter);
+// Is a 64-bit interface identifier reserved (RFC 5453)?
+bool reserved_iid(const Ipv6Addr& address);
 
 } // namespace pico::slaac

@@ -29,10 +29,10 @@ using udp::set_option;
 inline SocketHandle open_tcp(Stack& stack, SocketCallback callback, void* context) {
     return tcp::open(stack, callback, context);
 }
-inline SocketError tcp_bind(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port) {
+inline SocketError tcp_bind(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port) {
     return tcp::bind(stack, socket, address, port);
 }
-inline SocketError tcp_connect(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port) {
+inline SocketError tcp_connect(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port) {
     return tcp::connect(stack, socket, address, port);
 }
 inline SocketError tcp_close(Stack& stack, SocketHandle socket) {
@@ -44,7 +44,7 @@ inline SocketError tcp_set_option(Stack& stack, SocketHandle socket, SocketOptio
 inline SocketError tcp_get_option(Stack& stack, SocketHandle socket, SocketOption option, int& value) {
     return tcp::get_option(stack, socket, option, value);
 }
-inline SocketError tcp_local_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address,
+inline SocketError tcp_local_endpoint(Stack& stack, SocketHandle socket, IpAddr& address,
                                       std::uint16_t& port) {
     return tcp::local_endpoint(stack, socket, address, port);
 }

@@ -540,10 +540,21 @@ TEST_F(Ipv4Loopback, TooBig) {
     auto frame = small.receive();
     ASSERT_TRUE(frame.has_value());
     EXPECT_EQ(frame->size(), 100u);
-    EXPECT_FALSE(ipv4::send(*stack, params_to(ip(198, 18, 5, 9)), payload(81)));
+    // One octet more: with Don't Fragment (or without PICO_IPV4_FRAGMENTATION) it is refused; without DF it
+    // leaves in two fragments (ipv4_fragment_test.cpp checks them).
+    ipv4::SendParams df = params_to(ip(198, 18, 5, 9));
+    df.dont_fragment = true;
+    EXPECT_FALSE(ipv4::send(*stack, df, payload(81)));
     EXPECT_EQ(ip_stats().drops(Drop::TooBig), 1u);
     EXPECT_FALSE(small.receive().has_value());
     EXPECT_EQ(ip_stats().tx, 1u);
+    EXPECT_EQ(ipv4::send(*stack, params_to(ip(198, 18, 5, 9)), payload(81)), config::ipv4_fragmentation);
+    EXPECT_EQ(ip_stats().drops(Drop::TooBig), config::ipv4_fragmentation ? 1u : 2u);
+    if constexpr (config::ipv4_fragmentation) {
+        ASSERT_TRUE(small.receive().has_value()); // 20 + 80 octets (MF)
+        ASSERT_TRUE(small.receive().has_value()); // 20 + 1 octet
+    }
+    EXPECT_FALSE(small.receive().has_value());
 }
 
 TEST_F(Ipv4Loopback, NoRoute) {

@@ -341,7 +341,7 @@ TEST_F(TwoStacks, UdpDatagramCrossesWithDelay) {
     ASSERT_EQ(socket::recv_from(*b, server, buffer, info), SocketError::Ok);
     EXPECT_EQ(Frame(buffer, buffer + info.copied), payload);
     EXPECT_EQ(info.source, *parse_ipv4("198.18.0.1"));
-    Ipv4Addr local;
+    IpAddr local;
     std::uint16_t port = 0;
     ASSERT_EQ(socket::local_endpoint(*a, client, local, port), SocketError::Ok);
     EXPECT_EQ(info.source_port, port);

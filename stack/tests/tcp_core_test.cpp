@@ -174,7 +174,7 @@ TEST_F(RawTcp, PassiveOpenAnswersOnlyOfferedOptions) {
     EXPECT_EQ(t.snd_wscale, 3);
     EXPECT_EQ(t.peer_mss, 1200);
     EXPECT_EQ(tcp::detail::smss(t), 1188u);
-    Ipv4Addr addr;
+    IpAddr addr;
     std::uint16_t port = 0;
     ASSERT_EQ(tcp::remote_endpoint(*stack, h, addr, port), SocketError::Ok);
     EXPECT_EQ(addr, peer);
@@ -1027,7 +1027,7 @@ TEST_F(RawTcp, FragmentationNeededLowersTheMss) {
     ASSERT_TRUE(again);
     EXPECT_EQ(again->seq, c.rcv);
     EXPECT_EQ(again->data.size(), 960u);
-    // An MTU of 68 or less is not believed.
+    // An MTU below 68 is not believed (RFC 1191 3: 68 is the least every path carries).
     inject_raw_ip(icmp_error(3, 4, 60, last_raw, us));
     EXPECT_EQ(tcb(c.handle).path_mss, 960);
 }
@@ -1172,7 +1172,7 @@ TEST_F(RawTcp, EphemeralPortsAreDistinctAndBindConflictsAreRefused) {
     for (int i = 0; i < 8; ++i) {
         SocketHandle h = tcp::open(*stack, &EventLog::callback, &log);
         ASSERT_EQ(tcp::bind(*stack, h, Ipv4Addr{}, 0), SocketError::Ok);
-        Ipv4Addr a;
+        IpAddr a;
         std::uint16_t p = 0;
         ASSERT_EQ(tcp::local_endpoint(*stack, h, a, p), SocketError::Ok);
         EXPECT_GE(p, 49152);

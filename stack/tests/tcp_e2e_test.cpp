@@ -886,11 +886,11 @@ TEST(TcpE2eConnections, HundredConcurrent) {
             SocketHandle server = tcp::accept(*net.a, listener, &on_event, &accepted_events[accepted]);
             if (server < 0) break;
             bool matched = false;
-            Ipv4Addr remote;
+            IpAddr remote;
             std::uint16_t remote_port = 0;
             ASSERT_EQ(tcp::remote_endpoint(*net.a, server, remote, remote_port), SocketError::Ok);
             for (auto& c : connections) {
-                Ipv4Addr local;
+                IpAddr local;
                 std::uint16_t local_port = 0;
                 if (c.client >= 0 && c.server < 0 &&
                     tcp::local_endpoint(*net.b, c.client, local, local_port) == SocketError::Ok &&
@@ -914,7 +914,7 @@ TEST(TcpE2eConnections, HundredConcurrent) {
         std::string detail;
         for (auto& c : connections)
             if (c.server < 0) {
-                Ipv4Addr local;
+                IpAddr local;
                 std::uint16_t port = 0;
                 tcp::local_endpoint(*net.b, c.client, local, port);
                 detail += "\n  connection " + std::to_string(c.id) + " (port " + std::to_string(port) +

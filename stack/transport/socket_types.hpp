@@ -1,9 +1,69 @@
 // Types shared by the transports and the socket facade.
 #pragma once
+#include "core/config.hpp"
 #include "core/types.hpp"
 #include <cstdint>
 
 namespace pico {
+
+namespace detail {
+template <bool WithV6> struct NetAddrV6 {
+    constexpr bool flag() const { return false; }
+    constexpr Ipv6Addr addr() const { return {}; }
+    constexpr void set_any() {}
+    constexpr void set(const Ipv6Addr&) {}
+};
+template <> struct NetAddrV6<true> {
+    Ipv6Addr v6{};
+    bool is_v6 = false;
+    constexpr bool flag() const { return is_v6; }
+    constexpr Ipv6Addr addr() const { return v6; }
+    constexpr void set_any() { is_v6 = true; }
+    constexpr void set(const Ipv6Addr& a) {
+        v6 = a;
+        is_v6 = true;
+    }
+};
+} // namespace detail
+
+// How the transports store an address (socket tables, TCBs): either family when IPv6 is built, IPv4 alone
+// otherwise, so an IPv4-only build pays nothing for IPv6 (the API type is IpAddr either way).
+struct NetAddr {
+    Ipv4Addr v4{};
+    [[no_unique_address]] detail::NetAddrV6<config::ipv6> six{};
+
+    static constexpr NetAddr any() { return {}; }
+    static constexpr NetAddr any_v6() {
+        NetAddr a;
+        a.six.set_any();
+        return a;
+    }
+    static constexpr NetAddr from(Ipv4Addr a) {
+        NetAddr n;
+        n.v4 = a;
+        return n;
+    }
+    // An IPv6 address in a build without IPv6 becomes the unspecified IPv4 address (callers check first).
+    static constexpr NetAddr from(const IpAddr& a) {
+        NetAddr n;
+        if (!a.v6)
+            n.v4 = a.v4addr;
+        else
+            n.six.set(a.v6addr);
+        return n;
+    }
+    constexpr bool is_v6() const { return six.flag(); }
+    constexpr Ipv6Addr v6() const { return six.addr(); }
+    constexpr IpAddr ip() const {
+        if (is_v6()) return IpAddr{v6()};
+        return IpAddr{v4};
+    }
+    constexpr bool is_unspecified() const { return is_v6() ? v6().is_unspecified() : v4.is_unspecified(); }
+    friend constexpr bool operator==(const NetAddr& a, const NetAddr& b) {
+        if (a.is_v6() != b.is_v6()) return false;
+        return a.is_v6() ? a.v6() == b.v6() : a.v4 == b.v4;
+    }
+};
 
 using SocketHandle = std::int16_t; // negative: no socket
 

@@ -31,7 +31,9 @@
 #include "transport/udp.hpp"
 #include "link/device.hpp"
 #include "net/icmp4.hpp"
+#include "net/icmp6.hpp"
 #include "net/ipv4.hpp"
+#include "net/ipv6.hpp"
 #include "port/platform.hpp"
 #include "wire/udp.hpp"
 
@@ -44,6 +46,13 @@ constexpr int ephemeral_random_attempts = 8;
 constexpr std::size_t ephemeral_range = std::size_t{ephemeral_last} - ephemeral_first + 1;
 constexpr std::size_t socket_count = config::udp_sockets;
 constexpr std::size_t ipv4_header_len = 20;
+
+NetAddr source_of(const RxMeta& meta) {
+    return meta.ipv6 ? NetAddr::from(IpAddr{meta.src6}) : NetAddr::from(meta.src);
+}
+NetAddr destination_of(const RxMeta& meta) {
+    return meta.ipv6 ? NetAddr::from(IpAddr{meta.dst6}) : NetAddr::from(meta.dst);
+}
 
 SocketHandle failure(SocketError error) {
     return static_cast<SocketHandle>(-static_cast<int>(error));
@@ -61,9 +70,9 @@ void reset(Socket& socket) {
     socket.bound = false;
     socket.connected = false;
     socket.broadcast = false;
-    socket.local = Ipv4Addr{};
+    socket.local = NetAddr{};
     socket.local_port = 0;
-    socket.remote = Ipv4Addr{};
+    socket.remote = NetAddr{};
     socket.remote_port = 0;
     socket.ttl = 0;
     socket.tos = 0;
@@ -76,7 +85,7 @@ void raise(Socket& socket, SocketHandle handle, SocketEvent event, SocketError e
     if (socket.callback != nullptr) socket.callback(socket.context, handle, event, error);
 }
 
-bool binding_conflicts(Stack& stack, Ipv4Addr address, std::uint16_t port) {
+bool binding_conflicts(Stack& stack, const NetAddr& address, std::uint16_t port) {
     for (const Socket& other : state(stack).sockets)
         if (other.open && other.bound && other.local_port == port && other.local == address) return true;
     return false;
@@ -104,9 +113,17 @@ std::optional<std::uint16_t> pick_ephemeral_port(Stack& stack) {
     return std::nullopt;
 }
 
-SocketError bind_socket(Stack& stack, Socket& socket, Ipv4Addr address, std::uint16_t port) {
-    if (!address.is_unspecified() && !ipv4::is_local_any(stack, address))
-        return SocketError::AddressNotAvailable;
+bool is_ours(Stack& stack, const NetAddr& address) {
+    if (address.is_v6()) {
+        if constexpr (config::ipv6) return ipv6::is_local_any(stack, address.v6());
+        return false;
+    }
+    if constexpr (config::ipv4) return ipv4::is_local_any(stack, address.v4);
+    return false;
+}
+
+SocketError bind_socket(Stack& stack, Socket& socket, const NetAddr& address, std::uint16_t port) {
+    if (!address.is_unspecified() && !is_ours(stack, address)) return SocketError::AddressNotAvailable;
     if (port == 0) {
         auto ephemeral = pick_ephemeral_port(stack);
         if (!ephemeral) return SocketError::AddressInUse;
@@ -122,13 +139,19 @@ SocketError bind_socket(Stack& stack, Socket& socket, Ipv4Addr address, std::uin
 
 // Does the socket take a datagram to dst_port from src:src_port? (Its local address is checked by the
 // callers, which differ for unicast and broadcast.)
-bool port_and_peer_match(const Socket& socket, std::uint16_t dst_port, Ipv4Addr src, std::uint16_t src_port) {
+bool port_and_peer_match(const Socket& socket, std::uint16_t dst_port, const NetAddr& src,
+                         std::uint16_t src_port) {
     if (!socket.open || !socket.bound || socket.local_port != dst_port) return false;
     return !socket.connected || (socket.remote == src && socket.remote_port == src_port);
 }
 
 // The socket for a unicast datagram: bound to the destination address, else to 0.0.0.0; -1 if none.
-SocketHandle unicast_socket(Stack& stack, std::uint16_t dst_port, Ipv4Addr dst, Ipv4Addr src,
+// A wildcard-bound socket serves its family: 0.0.0.0 IPv4 only, "::" both.
+bool wildcard_takes(const NetAddr& local, const NetAddr& dst) {
+    return local.is_unspecified() && (local.is_v6() || !dst.is_v6());
+}
+
+SocketHandle unicast_socket(Stack& stack, std::uint16_t dst_port, const NetAddr& dst, const NetAddr& src,
                             std::uint16_t src_port) {
     State& s = state(stack);
     SocketHandle wildcard = -1;
@@ -136,16 +159,22 @@ SocketHandle unicast_socket(Stack& stack, std::uint16_t dst_port, Ipv4Addr dst, 
         const Socket& socket = s.sockets[i];
         if (!port_and_peer_match(socket, dst_port, src, src_port)) continue;
         if (socket.local == dst) return static_cast<SocketHandle>(i);
-        if (socket.local.is_unspecified() && wildcard < 0) wildcard = static_cast<SocketHandle>(i);
+        if (wildcard_takes(socket.local, dst) && wildcard < 0) wildcard = static_cast<SocketHandle>(i);
     }
     return wildcard;
 }
 
 bool takes_group_datagram(Stack& stack, const Socket& socket, std::uint16_t dst_port, std::uint16_t src_port,
                           const RxMeta& meta) {
-    if (!port_and_peer_match(socket, dst_port, meta.src, src_port)) return false;
-    if (socket.local.is_unspecified() || socket.local == meta.dst) return true;
-    return meta.ip_broadcast && ipv4::is_local(stack, meta.ifindex, socket.local);
+    const NetAddr src = source_of(meta);
+    const NetAddr dst = destination_of(meta);
+    if (!port_and_peer_match(socket, dst_port, src, src_port)) return false;
+    if (wildcard_takes(socket.local, dst) || socket.local == dst) return true;
+    if constexpr (config::ipv4)
+        return !meta.ipv6 && !socket.local.is_v6() && meta.ip_broadcast &&
+               ipv4::is_local(stack, meta.ifindex, socket.local.v4);
+    (void)stack;
+    return false;
 }
 
 // Queues a datagram (UDP header still in front) on one socket and raises Readable.
@@ -159,7 +188,8 @@ void deliver(Stack& stack, SocketHandle handle, PacketBuf&& datagram, std::uint1
         return;
     }
     datagram.pull(wire::udp::header_len);
-    socket.rx.push(Datagram{std::move(datagram), meta.src, src_port, meta.dst, meta.ifindex});
+    socket.rx.push(
+        Datagram{std::move(datagram), source_of(meta), src_port, destination_of(meta), meta.ifindex});
     raise(socket, handle, SocketEvent::Readable, SocketError::Ok);
 }
 
@@ -209,21 +239,31 @@ void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta) {
     }
     const std::uint16_t src_port = view->source_port();
     const std::uint16_t dst_port = view->destination_port();
-    if (!config::skip_checksum_verify && !view->verify_checksum_ipv4(meta.src.value, meta.dst.value)) {
+    const bool checksum_ok = meta.ipv6 ? view->verify_checksum_ipv6(meta.src6, meta.dst6)
+                                       : view->verify_checksum_ipv4(meta.src.value, meta.dst.value);
+    if (!config::skip_checksum_verify && !checksum_ok) {
         s.counters.count_drop(Drop::BadChecksum);
         return;
     }
     datagram.trim(view->length()); // bytes after the UDP length are link or IP padding
 
     if (!meta.ip_broadcast && !meta.ip_multicast) {
-        SocketHandle handle = unicast_socket(stack, dst_port, meta.dst, meta.src, src_port);
+        SocketHandle handle =
+            unicast_socket(stack, dst_port, destination_of(meta), source_of(meta), src_port);
         if (handle >= 0) {
             deliver(stack, handle, std::move(datagram), src_port, meta);
             return;
         }
         s.counters.count_drop(Drop::NoSocket);
         // RFC 1122 4.1.3.1: port unreachable, quoting the IP header and 8 bytes (icmp4 applies the rate limit
-        // and the RFC 1122 3.2.2 suppression rules).
+        // and the RFC 1122 3.2.2 suppression rules); RFC 4443 3.1 code 4 for IPv6 (icmp6 applies 2.4).
+        if (meta.ipv6) {
+            if constexpr (config::icmp6) {
+                icmp6::send_error(stack, icmp6::type_dest_unreachable, icmp6::code_port_unreachable, datagram,
+                                  meta);
+            }
+            return;
+        }
         if constexpr (config::icmp4) {
             icmp4::send_error(stack, icmp4::type_dest_unreachable, icmp4::code_port_unreachable, datagram,
                               meta);
@@ -282,7 +322,34 @@ void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted
     std::uint16_t our_port = load_be16(ip + ihl + wire::udp::field::source_port);
     std::uint16_t their_port = load_be16(ip + ihl + wire::udp::field::destination_port);
     // The socket that sent it: the datagram went from our_address:our_port to their_address:their_port.
-    SocketHandle handle = unicast_socket(stack, our_port, our_address, their_address, their_port);
+    SocketHandle handle =
+        unicast_socket(stack, our_port, NetAddr::from(our_address), NetAddr::from(their_address), their_port);
+    if (handle >= 0) {
+        raise(s.sockets[static_cast<std::size_t>(handle)], handle, SocketEvent::Error,
+              SocketError::Unreachable);
+        return;
+    }
+    s.counters.count_drop(Drop::NoSocket);
+}
+
+void icmp6_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ipv6_packet) {
+    (void)type;
+    (void)code;
+    State& s = state(stack);
+    // We send UDP without extension headers: the quote is the 40-byte IPv6 header and the UDP header.
+    constexpr std::size_t header = 40;
+    constexpr std::uint8_t next_header_udp = 17;
+    if (quoted_ipv6_packet.size() < header + wire::udp::header_len ||
+        quoted_ipv6_packet[6] != next_header_udp) {
+        s.counters.count_drop(Drop::Truncated);
+        return;
+    }
+    const std::uint8_t* ip = quoted_ipv6_packet.data();
+    const NetAddr ours = NetAddr::from(IpAddr{Ipv6Addr::load(ip + 8)});
+    const NetAddr theirs = NetAddr::from(IpAddr{Ipv6Addr::load(ip + 24)});
+    std::uint16_t our_port = load_be16(ip + header + wire::udp::field::source_port);
+    std::uint16_t their_port = load_be16(ip + header + wire::udp::field::destination_port);
+    SocketHandle handle = unicast_socket(stack, our_port, ours, theirs, their_port);
     if (handle >= 0) {
         raise(s.sockets[static_cast<std::size_t>(handle)], handle, SocketEvent::Error,
               SocketError::Unreachable);
@@ -305,37 +372,125 @@ SocketHandle open(Stack& stack, SocketCallback callback, void* context) {
     return failure(SocketError::Exhausted);
 }
 
-SocketError bind(Stack& stack, SocketHandle handle, Ipv4Addr address, std::uint16_t port) {
+SocketError bind(Stack& stack, SocketHandle handle, const IpAddr& address, std::uint16_t port) {
     Socket* socket = find(stack, handle);
     if (socket == nullptr || socket->bound) return SocketError::Invalid;
-    return bind_socket(stack, *socket, address, port);
+    if (address.v6 && !config::ipv6) return SocketError::AddressNotAvailable;
+    return bind_socket(stack, *socket, NetAddr::from(address), port);
 }
 
-SocketError connect(Stack& stack, SocketHandle handle, Ipv4Addr address, std::uint16_t port) {
+namespace {
+// The wildcard of an address's family, for binding an unbound socket on its first connect/send_to.
+NetAddr wildcard_for(const IpAddr& address) {
+    return address.v6 ? NetAddr::any_v6() : NetAddr::any();
+}
+// May a socket bound to `local` talk to `remote`? A specific address fixes the family; so does 0.0.0.0.
+bool family_fits(const NetAddr& local, const IpAddr& remote) {
+    if (local.is_unspecified()) return local.is_v6() || !remote.v6;
+    return local.is_v6() == remote.v6;
+}
+} // namespace
+
+SocketError connect(Stack& stack, SocketHandle handle, const IpAddr& address, std::uint16_t port) {
     Socket* socket = find(stack, handle);
     if (socket == nullptr || port == 0 || address.is_unspecified()) return SocketError::Invalid;
+    if (address.v6 && !config::ipv6) return SocketError::Invalid;
     if (!socket->bound) {
-        SocketError error = bind_socket(stack, *socket, Ipv4Addr{}, 0);
+        SocketError error = bind_socket(stack, *socket, wildcard_for(address), 0);
         if (error != SocketError::Ok) return error;
     }
-    socket->remote = address;
+    if (!family_fits(socket->local, address)) return SocketError::Invalid;
+    socket->remote = NetAddr::from(address);
     socket->remote_port = port;
     socket->connected = true;
     return SocketError::Ok;
 }
 
-SocketError send_to(Stack& stack, SocketHandle handle, Bytes data, Ipv4Addr address, std::uint16_t port) {
+namespace {
+
+// A frame from the pool holding the UDP header and data, checksum not yet filled; nullopt when the pool is
+// empty (counted).
+std::optional<PacketBuf> build_datagram(Stack& stack, const Socket& socket, Bytes data, std::uint16_t port) {
+    const std::size_t udp_len = wire::udp::header_len + data.size();
+    auto frame = frames(stack).allocate(config::frame_headroom);
+    if (!frame) {
+        state(stack).counters.count_drop(Drop::PoolExhausted);
+        return std::nullopt;
+    }
+    std::uint8_t* at = frame->append(udp_len); // fits: the callers checked it against the frame size
+    wire::udp::Repr repr{socket.local_port, port, static_cast<std::uint16_t>(data.size())};
+    repr.emit(MutBytes{at, udp_len});
+    copy_bytes(at + wire::udp::header_len, data.data(), data.size());
+    return frame;
+}
+
+// A datagram must fit one pool frame behind the headroom the layers below push their headers into; larger
+// than the path MTU is the IP layer's business (fragmentation, or TooBig where it is not built).
+bool fits_frame(Stack& stack, std::size_t udp_len) {
+    return config::frame_headroom + udp_len <= frames(stack).frame_size();
+}
+
+SocketError send_to_v6(Stack& stack, Socket& socket, Bytes data, const Ipv6Addr& address,
+                       std::uint16_t port) {
+    State& s = state(stack);
+    if constexpr (config::ipv6) {
+        auto route = ipv6::route(stack, address);
+        if (!route) {
+            s.counters.count_drop(Drop::NoRoute);
+            return SocketError::NoRoute;
+        }
+        const Ipv6Addr source = socket.local.is_unspecified() ? route->source : socket.local.v6();
+        const std::size_t udp_len = wire::udp::header_len + data.size();
+        if (!fits_frame(stack, udp_len)) {
+            s.counters.count_drop(Drop::TooBig);
+            return SocketError::TooBig;
+        }
+        if (!socket.bound) {
+            SocketError error = bind_socket(stack, socket, NetAddr::any_v6(), 0);
+            if (error != SocketError::Ok) return error;
+        }
+        auto frame = build_datagram(stack, socket, data, port);
+        if (!frame) return SocketError::WouldBlock; // no buffer now
+        wire::udp::fill_checksum_ipv6(frame->bytes(), source, address);
+        ipv6::SendParams params;
+        params.source = source;
+        params.destination = address;
+        params.next_header = ipv6::nh_udp;
+        // RFC 3493 5.2: multicast hop limit 1 unless the application asked for more.
+        params.hop_limit =
+            socket.ttl != 0 ? socket.ttl : (address.is_multicast() ? std::uint8_t{1} : std::uint8_t{0});
+        params.traffic_class = socket.tos;
+        params.ifindex = route->ifindex;
+        if (!ipv6::send(stack, params, std::move(*frame))) return SocketError::NoRoute; // counted by ipv6
+        ++s.counters.tx;
+        return SocketError::Ok;
+    }
+    (void)socket;
+    (void)data;
+    (void)address;
+    (void)port;
+    s.counters.count_drop(Drop::NoRoute);
+    return SocketError::NoRoute;
+}
+
+} // namespace
+
+SocketError send_to(Stack& stack, SocketHandle handle, Bytes data, const IpAddr& destination,
+                    std::uint16_t port) {
     State& s = state(stack);
     Socket* socket = find(stack, handle);
-    if (socket == nullptr || port == 0 || address.is_unspecified()) return SocketError::Invalid;
+    if (socket == nullptr || port == 0 || destination.is_unspecified()) return SocketError::Invalid;
     if (data.size() > wire::udp::max_payload_len) return SocketError::TooBig;
+    if (socket->bound && !family_fits(socket->local, destination)) return SocketError::Invalid;
+    if (destination.v6) return send_to_v6(stack, *socket, data, destination.v6addr, port);
+    const Ipv4Addr address = destination.v4addr;
 
     // Where it goes: the route; for the limited broadcast, the interface of the bound address, else the
     // route's (a default route), else the first interface with an address.
     auto route = ipv4::route(stack, address);
     IfIndex ifindex = route ? route->ifindex : no_interface;
     if (address.is_limited_broadcast()) {
-        if (!socket->local.is_unspecified()) ifindex = interface_of(stack, socket->local);
+        if (!socket->local.is_unspecified()) ifindex = interface_of(stack, socket->local.v4);
         if (ifindex == no_interface) ifindex = first_configured_interface(stack);
     }
     if (ifindex == no_interface) {
@@ -344,35 +499,28 @@ SocketError send_to(Stack& stack, SocketHandle handle, Bytes data, Ipv4Addr addr
     }
     const bool broadcast = address.is_limited_broadcast() || ipv4::is_broadcast(stack, ifindex, address);
     if (broadcast && !socket->broadcast) return SocketError::Invalid; // like SO_BROADCAST
-    Ipv4Addr source = socket->local;
+    Ipv4Addr source = socket->local.v4;
     if (source.is_unspecified())
         source = route && !address.is_limited_broadcast() ? route->source : first_address(stack, ifindex);
 
-    // No fragmentation of our own datagrams: the IP header (20 bytes, we send no options) and the datagram
-    // must fit the device MTU and a pool frame.
+    // Without IPv4 fragmentation built, the IP header (20 bytes, we send no options) and the datagram must
+    // fit the device MTU; always a pool frame.
     const std::size_t udp_len = wire::udp::header_len + data.size();
     Device* dev = device(stack, ifindex);
-    if ((dev != nullptr && ipv4_header_len + udp_len > dev->mtu()) ||
-        config::frame_headroom + udp_len > frames(stack).frame_size()) {
+    const bool over_mtu = dev != nullptr && ipv4_header_len + udp_len > dev->mtu();
+    if ((over_mtu && !config::ipv4_fragmentation) || !fits_frame(stack, udp_len)) {
         s.counters.count_drop(Drop::TooBig);
         return SocketError::TooBig;
     }
 
     if (!socket->bound) {
-        SocketError error = bind_socket(stack, *socket, Ipv4Addr{}, 0);
+        SocketError error = bind_socket(stack, *socket, NetAddr::any(), 0);
         if (error != SocketError::Ok) return error;
     }
 
-    auto frame = frames(stack).allocate(config::frame_headroom);
-    if (!frame) {
-        s.counters.count_drop(Drop::PoolExhausted);
-        return SocketError::WouldBlock; // no buffer now
-    }
-    std::uint8_t* at = frame->append(udp_len); // fits: checked against the frame size above
-    wire::udp::Repr repr{socket->local_port, port, static_cast<std::uint16_t>(data.size())};
-    repr.emit(MutBytes{at, udp_len});
-    copy_bytes(at + wire::udp::header_len, data.data(), data.size());
-    wire::udp::fill_checksum_ipv4(MutBytes{at, udp_len}, source.value, address.value);
+    auto frame = build_datagram(stack, *socket, data, port);
+    if (!frame) return SocketError::WouldBlock; // no buffer now
+    wire::udp::fill_checksum_ipv4(frame->bytes(), source.value, address.value);
 
     ipv4::SendParams params;
     params.source = source;
@@ -392,7 +540,7 @@ SocketError send(Stack& stack, SocketHandle handle, Bytes data) {
     Socket* socket = find(stack, handle);
     if (socket == nullptr) return SocketError::Invalid;
     if (!socket->connected) return SocketError::NotConnected;
-    return send_to(stack, handle, data, socket->remote, socket->remote_port);
+    return send_to(stack, handle, data, socket->remote.ip(), socket->remote_port);
 }
 
 SocketError recv_from(Stack& stack, SocketHandle handle, MutBytes out, RecvInfo& info) {
@@ -405,9 +553,9 @@ SocketError recv_from(Stack& stack, SocketHandle handle, MutBytes out, RecvInfo&
     copy_bytes(out.data(), datagram->payload.data(), copied);
     info.copied = copied;
     info.datagram_len = len;
-    info.source = datagram->source;
+    info.source = datagram->source.ip();
     info.source_port = datagram->source_port;
-    info.destination = datagram->destination;
+    info.destination = datagram->destination.ip();
     return SocketError::Ok;
 }
 
@@ -463,11 +611,11 @@ SocketError get_option(Stack& stack, SocketHandle handle, SocketOption option, i
     return SocketError::Invalid;
 }
 
-SocketError local_endpoint(Stack& stack, SocketHandle handle, Ipv4Addr& address, std::uint16_t& port) {
+SocketError local_endpoint(Stack& stack, SocketHandle handle, IpAddr& address, std::uint16_t& port) {
     Socket* socket = find(stack, handle);
     if (socket == nullptr) return SocketError::Invalid;
     if (!socket->bound) return SocketError::NotBound;
-    address = socket->local;
+    address = socket->local.ip();
     port = socket->local_port;
     return SocketError::Ok;
 }

@@ -19,9 +19,9 @@ inline constexpr std::uint16_t ephemeral_last = 65535;
 
 struct Datagram {
     PacketBuf payload;
-    Ipv4Addr source{};
+    NetAddr source{};
     std::uint16_t source_port = 0;
-    Ipv4Addr destination{};
+    NetAddr destination{};
     IfIndex ifindex = no_interface;
 };
 
@@ -30,9 +30,9 @@ struct Socket {
     bool bound = false;
     bool connected = false;
     bool broadcast = false;
-    Ipv4Addr local{};
+    NetAddr local{}; // 0.0.0.0: any IPv4 address; "::": any address of either family
     std::uint16_t local_port = 0;
-    Ipv4Addr remote{};
+    NetAddr remote{};
     std::uint16_t remote_port = 0;
     std::uint8_t ttl = 0; // 0: default
     std::uint8_t tos = 0;
@@ -53,25 +53,29 @@ State& state(Stack& stack);
 void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta);
 // An ICMP error about a datagram we sent (quoted IP header + at least 8 bytes): raises Error on the socket.
 void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram);
+// The same for an ICMPv6 error (quoted IPv6 header + at least 8 bytes).
+void icmp6_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ipv6_packet);
 
-// Socket operations (the socket facade in stack/socket calls these).
+// Socket operations (the socket facade in stack/socket calls these). Addresses of either family (an Ipv4Addr
+// converts to IpAddr): bound to 0.0.0.0 a socket serves IPv4 only, to "::" both families, to an address that
+// address only; an unbound socket is bound by connect/send_to to the wildcard of the destination's family.
 SocketHandle open(Stack& stack, SocketCallback callback, void* context);
-SocketError bind(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port);
-SocketError connect(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port);
-SocketError send_to(Stack& stack, SocketHandle socket, Bytes data, Ipv4Addr address, std::uint16_t port);
+SocketError bind(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port);
+SocketError connect(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port);
+SocketError send_to(Stack& stack, SocketHandle socket, Bytes data, const IpAddr& address, std::uint16_t port);
 SocketError send(Stack& stack, SocketHandle socket, Bytes data); // connected sockets
 
 struct RecvInfo {
     std::size_t copied = 0;       // bytes written to the caller's buffer
     std::size_t datagram_len = 0; // the datagram's whole length (larger than copied: truncated)
-    Ipv4Addr source{};
+    IpAddr source{};
     std::uint16_t source_port = 0;
-    Ipv4Addr destination{};
+    IpAddr destination{};
 };
 SocketError recv_from(Stack& stack, SocketHandle socket, MutBytes out, RecvInfo& info);
 SocketError close(Stack& stack, SocketHandle socket);
 SocketError set_option(Stack& stack, SocketHandle socket, SocketOption option, int value);
 SocketError get_option(Stack& stack, SocketHandle socket, SocketOption option, int& value);
-SocketError local_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port);
+SocketError local_endpoint(Stack& stack, SocketHandle socket, IpAddr& address, std::uint16_t& port);
 
 } // namespace pico::udp

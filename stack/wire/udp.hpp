@@ -15,6 +15,7 @@
 #pragma once
 #include "core/bytes.hpp"
 #include "core/checksum.hpp"
+#include "core/types.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -65,6 +66,13 @@ class View {
         std::uint32_t pseudo = pseudo_header_sum_ipv4(source, destination, ip_protocol, length());
         return pico::checksum(bytes_, pseudo) == 0;
     }
+    // RFC 8200 8.1: over IPv6 the checksum is mandatory: a zero field does not verify.
+    bool verify_checksum_ipv6(const Ipv6Addr& source, const Ipv6Addr& destination) const {
+        if (!checksum_present()) return false;
+        std::uint32_t pseudo =
+            pseudo_header_sum_ipv6(source.octets.data(), destination.octets.data(), ip_protocol, length());
+        return pico::checksum(bytes_, pseudo) == 0;
+    }
 
   private:
     explicit View(Bytes bytes) : bytes_(bytes) {}
@@ -106,6 +114,18 @@ inline bool fill_checksum_ipv4(MutBytes datagram, std::uint32_t source, std::uin
     store_be16(p + field::checksum, 0);
     std::uint32_t pseudo =
         pseudo_header_sum_ipv4(source, destination, ip_protocol, static_cast<std::uint16_t>(datagram.size()));
+    std::uint16_t sum = pico::checksum(Bytes{datagram.data(), datagram.size()}, pseudo);
+    store_be16(p + field::checksum, sum == 0 ? 0xffff : sum);
+    return true;
+}
+
+// The same over the IPv6 pseudo-header (RFC 8200 8.1); a computed zero is sent as 0xffff.
+inline bool fill_checksum_ipv6(MutBytes datagram, const Ipv6Addr& source, const Ipv6Addr& destination) {
+    if (datagram.size() < header_len || datagram.size() > 0xffff) return false;
+    std::uint8_t* p = datagram.data();
+    store_be16(p + field::checksum, 0);
+    std::uint32_t pseudo = pseudo_header_sum_ipv6(source.octets.data(), destination.octets.data(),
+                                                  ip_protocol, static_cast<std::uint32_t>(datagram.size()));
     std::uint16_t sum = pico::checksum(Bytes{datagram.data(), datagram.size()}, pseudo);
     store_be16(p + field::checksum, sum == 0 ? 0xffff : sum);
     return true;

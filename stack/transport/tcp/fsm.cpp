@@ -140,9 +140,10 @@ void segment_listen(Stack& stack, Tcb& listener, const Segment& seg) {
     t.local_port = seg.dst_port;
     t.remote = seg.src;
     t.remote_port = seg.src_port;
-    t.path_mss = path->mss;
+    t.path_mss = path->announce_mss; // what our SYN-ACK announces (RFC 1191 3.1: the interface's MTU)
     set_state(t, TcpState::SynReceived);
     take_syn_options(stack, t, seg, false);
+    t.path_mss = path->mss; // what we send: the path MTU
     choose_iss(stack, t);
     init_receive(t, seg.seq); // RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ
     // The window of a SYN is never scaled (RFC 7323 2.2).
@@ -792,7 +793,9 @@ Tcb* find_listener(Stack& stack, const Address& local, std::uint16_t port) {
     for (Tcb& t : state(stack).tcbs) {
         if (!t.in_use || t.state != TcpState::Listen || t.local_port != port) continue;
         if (t.local == local) return &t;
-        if (t.local.is_unspecified() && wildcard == nullptr) wildcard = &t;
+        // 0.0.0.0 serves IPv4 only, "::" both families.
+        if (t.local.is_unspecified() && (t.local.is_v6() || !local.is_v6()) && wildcard == nullptr)
+            wildcard = &t;
     }
     return wildcard;
 }
@@ -852,7 +855,7 @@ void enter_closed(Stack& stack, Tcb& t, SocketError error) {
 void take_syn_options(Stack& stack, Tcb& t, const Segment& seg, bool we_offered) {
     const wire::tcp::Options& o = seg.options;
     // RFC 9293 3.7.1 / RFC 6691: 536 when the SYN carries no MSS option.
-    t.peer_mss = o.has_mss ? std::max(o.mss, min_peer_mss) : default_mss;
+    t.peer_mss = o.has_mss ? std::max(o.mss, min_peer_mss) : net::default_peer_mss(t.remote);
     // RFC 7323 1.3 / 2.2: window scaling only when both SYNs carry the option; a shift over 14 is taken
     // as 14.
     t.ws_ok = o.has_window_scale;
@@ -871,7 +874,7 @@ void take_syn_options(Stack& stack, Tcb& t, const Segment& seg, bool we_offered)
     }
     t.sack_ok = o.sack_permitted; // RFC 2018 2
     if (!we_offered) t.announced_mss = our_mss(t);
-    t.rcv_mss = std::min<std::uint32_t>(t.announced_mss, default_mss);
+    t.rcv_mss = std::min<std::uint32_t>(t.announced_mss, net::default_peer_mss(t.remote));
 }
 
 void choose_iss(Stack& stack, Tcb& t) {

@@ -31,13 +31,17 @@ constexpr std::uint8_t code_protocol_unreachable = 2;
 constexpr std::uint8_t code_port_unreachable = 3;
 constexpr std::uint8_t code_fragmentation_needed = 4;
 
-void path_mtu_decreased(Stack& stack, Tcb& t, std::uint16_t next_hop_mtu) {
+void path_mtu_decreased(Stack& stack, Tcb& t, std::uint32_t next_hop_mtu) {
     State& s = state(stack);
-    if (next_hop_mtu <= net::min_path_mtu) { // RFC 1191 / 791: not believable
+    const bool v6 = t.remote.is_v6();
+    if (v6) {
+        // RFC 8201 4: a Packet Too Big below 1280 is not believed below 1280 (IPv6's minimum link MTU).
+        if (next_hop_mtu < net::min_mtu(true)) next_hop_mtu = net::min_mtu(true);
+    } else if (next_hop_mtu < net::min_path_mtu) { // RFC 1191 / 791: 68 is the least every path carries
         s.counters.count_drop(Drop::BadLength);
         return;
     }
-    const std::uint16_t mss = net::mss_for_mtu(next_hop_mtu);
+    const std::uint16_t mss = net::mss_for_mtu(next_hop_mtu, v6);
     if (mss >= t.path_mss) return; // not a decrease
     t.path_mss = mss;
     if (t.state == TcpState::SynSent || t.state == TcpState::SynReceived) return;
@@ -65,8 +69,7 @@ void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted
     if (!(t->snd_una <= seq && seq < t->snd_max)) return s.counters.count_drop(Drop::OutOfWindow);
 
     if (type == type_dest_unreachable) {
-        if (code == code_fragmentation_needed)
-            return path_mtu_decreased(stack, *t, static_cast<std::uint16_t>(rest_of_header & 0xffff));
+        if (code == code_fragmentation_needed) return path_mtu_decreased(stack, *t, rest_of_header & 0xffff);
         if (code == code_protocol_unreachable || code == code_port_unreachable) {
             enter_closed(stack, *t,
                          t->state == TcpState::SynSent ? SocketError::ConnectionRefused
@@ -81,6 +84,35 @@ void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted
         return;
     }
     s.counters.count_drop(Drop::BadOperation);
+}
+
+// ICMPv6 errors (RFC 4443) take the same paths as their ICMPv4 counterparts (RFC 5927, RFC 1122 4.2.3.9):
+// Packet Too Big is "fragmentation needed" (RFC 8201), port unreachable is a hard error like ICMPv4's port
+// unreachable, every other error is soft.
+void icmp6_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ipv6_packet,
+                 std::uint32_t parameter) {
+    constexpr std::uint8_t type6_dest_unreachable = 1;
+    constexpr std::uint8_t type6_packet_too_big = 2;
+    constexpr std::uint8_t type6_time_exceeded = 3;
+    constexpr std::uint8_t type6_parameter_problem = 4;
+    constexpr std::uint8_t code6_port_unreachable = 4;
+    switch (type) {
+    case type6_packet_too_big: {
+        // The MTU is 32 bits wide; anything above 65,535 is no constraint for a 16-bit MSS path.
+        const std::uint32_t mtu = parameter > 0xffff ? 0xffff : parameter;
+        return icmp_error(stack, type_dest_unreachable, code_fragmentation_needed, quoted_ipv6_packet, mtu);
+    }
+    case type6_dest_unreachable:
+        return icmp_error(stack, type_dest_unreachable,
+                          code == code6_port_unreachable ? code_port_unreachable : std::uint8_t{1},
+                          quoted_ipv6_packet);
+    case type6_time_exceeded:
+        return icmp_error(stack, type_time_exceeded, code, quoted_ipv6_packet);
+    case type6_parameter_problem:
+        return icmp_error(stack, type_parameter_problem, 0, quoted_ipv6_packet);
+    default:
+        state(stack).counters.count_drop(Drop::BadOperation);
+    }
 }
 
 } // namespace pico::tcp

@@ -30,7 +30,6 @@ inline constexpr TimeMs challenge_ack_window_ms = 1000;
 // RFC 7323 5.5: TS.Recent is invalid after 24 days of idleness.
 inline constexpr TimeMs paws_idle_ms = 24ull * 24 * 3600 * 1000;
 inline constexpr std::uint8_t max_window_shift = 14; // RFC 7323 2.3
-inline constexpr std::uint16_t default_mss = 536;    // RFC 9293 3.7.1 / RFC 6691
 // A peer MSS below this is raised to it: a tiny MSS would make every segment mostly header (the same
 // defence Linux has with tcp_min_snd_mss).
 inline constexpr std::uint16_t min_peer_mss = 64;

@@ -1,26 +1,20 @@
-// TCP's view of the network layer: the only file pair in tcp/ that knows IPv4 (requirement: one TCP for v4
-// and v6). Addresses in the TCB are a tcp::Address; route lookup, the MSS a path allows, the pseudo-header
+// TCP's view of the network layer: the only file pair in tcp/ that knows IPv4 and IPv6 (one TCP for both
+// families). Addresses in the TCB are a tcp::Address; route lookup, the MSS a path allows, the pseudo-header
 // sum, sending a segment, address classification of received segments and the parsing of the IP header an
-// ICMP error quotes all live here, so IPv6 adds an alternative in net.cpp and nothing else in tcp/ changes.
+// ICMP error quotes all live here, with one branch per family.
 #pragma once
 #include "core/buffer.hpp"
 #include "core/handoff.hpp"
 #include "core/types.hpp"
+#include "transport/socket_types.hpp"
 #include <array>
 #include <cstdint>
 #include <optional>
 
 namespace pico::tcp {
 
-// An IP address as TCP sees it (today only IPv4).
-struct Address {
-    Ipv4Addr v4{};
-
-    static constexpr Address any() { return {}; }
-    static constexpr Address from(Ipv4Addr a) { return {a}; }
-    constexpr bool is_unspecified() const { return v4.is_unspecified(); }
-    friend constexpr bool operator==(const Address&, const Address&) = default;
-};
+// An IP address as TCP sees it: either family when IPv6 is built, IPv4 alone otherwise (NetAddr).
+using Address = NetAddr;
 
 // Address bytes in network order (for the RFC 6528 ISN function, which hashes them).
 struct AddressBytes {
@@ -31,8 +25,10 @@ struct AddressBytes {
 
 namespace net {
 
-// Fixed header bytes below TCP that the MSS excludes (RFC 9293 3.7.1: MSS = MTU - 20 (IPv4) - 20 (TCP)).
+// Fixed header bytes below TCP that the MSS excludes (RFC 9293 3.7.1: MSS = MTU - 20 (IPv4) - 20 (TCP);
+// RFC 8200 8.3: MTU - 40 (IPv6) - 20).
 inline constexpr std::uint16_t ip_header_len = 20;
+inline constexpr std::uint16_t ipv6_header_len = 40;
 inline constexpr std::uint16_t tcp_header_len = 20;
 // RFC 1191 / RFC 791: the smallest MTU every IPv4 path carries; a "fragmentation needed" MTU at or below
 // it is not believed.
@@ -44,14 +40,21 @@ AddressBytes bytes_of(const Address& address);
 // datagram on it carries (device MTU minus the IP header, bounded by the frame pool).
 struct Path {
     Address source{};
-    std::uint16_t mss = 536; // MTU - 40 (RFC 9293 3.7.1), further bounded by the frame size
+    std::uint16_t mss = 536; // path MTU - 40 (RFC 9293 3.7.1, RFC 1191), further bounded by the frame size
+    std::uint16_t announce_mss = 536; // from the interface's MTU: what our SYN announces (RFC 1191 3.1)
 };
 std::optional<Path> route(Stack& stack, const Address& remote);
 // RFC 9293 3.8.3 R1 / RFC 1122 3.3.1.4: retransmissions to `remote` reached R1; the IP layer re-checks
 // the path (its next hop is resolved afresh).
 void negative_advice(Stack& stack, const Address& remote);
-// The MSS for an MTU (a path MTU learnt from ICMP, RFC 1191).
-std::uint16_t mss_for_mtu(std::uint32_t mtu);
+// The MSS for an MTU (a path MTU learnt from ICMP, RFC 1191 / RFC 8201) on a path of the given family.
+std::uint16_t mss_for_mtu(std::uint32_t mtu, bool ipv6 = false);
+// The smallest MTU a path of that family carries: an ICMP report of a smaller one is not believed (IPv4: 68,
+// RFC 791 / RFC 1191; IPv6: 1280, RFC 8200 5 / RFC 8201 4).
+std::uint16_t min_mtu(bool ipv6);
+// The MSS assumed when the peer's SYN carries none (RFC 9293 3.7.1: 536 for IPv4; RFC 8200 8.3: 1220 for
+// IPv6).
+std::uint16_t default_peer_mss(const Address& remote);
 
 // Is `address` one of our unicast addresses (bind) / usable as a connection's remote?
 bool is_local(Stack& stack, const Address& address);

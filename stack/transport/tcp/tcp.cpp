@@ -256,9 +256,10 @@ SocketHandle open(Stack& stack, SocketCallback callback, void* context) {
     return handle_of(stack, *t);
 }
 
-SocketError bind(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port) {
+SocketError bind(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port) {
     Tcb* t = app_tcb(stack, socket);
     if (t == nullptr || t->bound || t->state != TcpState::Closed) return SocketError::Invalid;
+    if (address.v6 && !config::ipv6) return SocketError::AddressNotAvailable;
     return bind_tcb(stack, *t, Address::from(address), port);
 }
 
@@ -272,7 +273,8 @@ SocketError listen(Stack& stack, SocketHandle socket, std::uint8_t backlog) {
     }
     if (t->state != TcpState::Closed || t->opened) return SocketError::AlreadyConnected;
     if (!t->bound) {
-        SocketError error = bind_tcb(stack, *t, Address::any(), 0);
+        // Not bound: every address of either family (as bound to "::").
+        SocketError error = bind_tcb(stack, *t, Address::any_v6(), 0);
         if (error != SocketError::Ok) return error;
     }
     t->opened = true;
@@ -308,11 +310,14 @@ SocketHandle accept(Stack& stack, SocketHandle listener, SocketCallback callback
 }
 
 // Active OPEN: <SEQ=ISS><CTL=SYN>, SYN-SENT.
-SocketError connect(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port) {
+SocketError connect(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port) {
     Tcb* t = app_tcb(stack, socket);
     if (t == nullptr) return SocketError::Invalid;
     if (t->state != TcpState::Closed || t->opened) return SocketError::AlreadyConnected;
+    if (address.v6 && !config::ipv6) return SocketError::Invalid;
     const Address remote = Address::from(address);
+    // A socket bound to a specific address talks to that address's family only.
+    if (!t->local.is_unspecified() && t->local.is_v6() != remote.is_v6()) return SocketError::Invalid;
     if (port == 0 || !net::is_unicast_remote(stack, remote)) return SocketError::Invalid;
     auto path = net::route(stack, remote);
     if (!path) return SocketError::NoRoute;
@@ -327,10 +332,11 @@ SocketError connect(Stack& stack, SocketHandle socket, Ipv4Addr address, std::ui
     t->remote = remote;
     t->remote_port = port;
     t->opened = true;
-    t->path_mss = path->mss;
+    t->path_mss = path->announce_mss;                    // announced from the interface's MTU (RFC 1191 3.1)
     t->rcv_wscale = window_shift_for(recv_capacity(*t)); // offered in the SYN (RFC 7323 2.2)
     t->announced_mss = our_mss(*t);
-    t->rcv_mss = std::min<std::uint32_t>(t->announced_mss, default_mss);
+    t->path_mss = path->mss; // sent within the path MTU (RFC 1191)
+    t->rcv_mss = std::min<std::uint32_t>(t->announced_mss, net::default_peer_mss(remote));
     choose_iss(stack, *t);
     // The SYN's window (never scaled): RCV.NXT is not known until the SYN of the peer arrives.
     t->rcv_nxt = SeqNum{};
@@ -663,20 +669,20 @@ SocketError get_option(Stack& stack, SocketHandle socket, SocketOption option, i
     }
 }
 
-SocketError local_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port) {
+SocketError local_endpoint(Stack& stack, SocketHandle socket, IpAddr& address, std::uint16_t& port) {
     Tcb* t = app_tcb(stack, socket);
     if (t == nullptr) return SocketError::Invalid;
     if (!t->bound) return SocketError::NotBound;
-    address = t->local.v4;
+    address = t->local.ip();
     port = t->local_port;
     return SocketError::Ok;
 }
 
-SocketError remote_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port) {
+SocketError remote_endpoint(Stack& stack, SocketHandle socket, IpAddr& address, std::uint16_t& port) {
     Tcb* t = app_tcb(stack, socket);
     if (t == nullptr) return SocketError::Invalid;
     if (t->remote_port == 0) return SocketError::NotConnected;
-    address = t->remote.v4;
+    address = t->remote.ip();
     port = t->remote_port;
     return SocketError::Ok;
 }

@@ -76,17 +76,23 @@ void input(Stack& stack, PacketBuf&& segment, const RxMeta& meta);
 // rest_of_header: the ICMP header's second word (the next-hop MTU of "fragmentation needed", RFC 1191).
 void icmp_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ip_datagram,
                 std::uint32_t rest_of_header = 0);
+// An ICMPv6 error about a segment we sent (quoted IPv6 header + >= 8 bytes of TCP header), RFC 4443 / 8201.
+// parameter: the ICMPv6 header's second word (the MTU of Packet Too Big).
+void icmp6_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quoted_ipv6_packet,
+                 std::uint32_t parameter = 0);
 // Timers of every connection (RTO, delayed ACK, persist, keep-alive, TIME-WAIT); called from Stack::poll.
 void tick(Stack& stack, TimeMs now);
 
 // ---- socket operations (the socket facade in stack/socket calls these) ----
 SocketHandle open(Stack& stack, SocketCallback callback, void* context);
-SocketError bind(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port);
+// Addresses of either family (an Ipv4Addr converts to IpAddr). Binding to 0.0.0.0 serves IPv4 only; to "::"
+// (or listen() without bind) both families; to a specific address that address only.
+SocketError bind(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port);
 SocketError listen(Stack& stack, SocketHandle socket, std::uint8_t backlog);
 // Takes a connection that completed its handshake on a listening socket. Returns its handle, or a negative
 // SocketError (WouldBlock when none is ready). The new socket reports to callback/context.
 SocketHandle accept(Stack& stack, SocketHandle listener, SocketCallback callback, void* context);
-SocketError connect(Stack& stack, SocketHandle socket, Ipv4Addr address, std::uint16_t port);
+SocketError connect(Stack& stack, SocketHandle socket, const IpAddr& address, std::uint16_t port);
 // Copies as much of data as the send buffer takes; `written` says how much (WouldBlock when none).
 SocketError write(Stack& stack, SocketHandle socket, Bytes data, std::size_t& written);
 // Copies received bytes in order; `read` says how many. At end of stream (peer's FIN, all read) returns Ok
@@ -105,8 +111,8 @@ SocketError close(Stack& stack, SocketHandle socket); // graceful (or per the Li
 SocketError abort(Stack& stack, SocketHandle socket); // RST, free at once
 SocketError set_option(Stack& stack, SocketHandle socket, SocketOption option, int value);
 SocketError get_option(Stack& stack, SocketHandle socket, SocketOption option, int& value);
-SocketError local_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port);
-SocketError remote_endpoint(Stack& stack, SocketHandle socket, Ipv4Addr& address, std::uint16_t& port);
+SocketError local_endpoint(Stack& stack, SocketHandle socket, IpAddr& address, std::uint16_t& port);
+SocketError remote_endpoint(Stack& stack, SocketHandle socket, IpAddr& address, std::uint16_t& port);
 SocketError connection_state(Stack& stack, SocketHandle socket, TcpState& state);
 // Replaces the callback and context of a socket the application holds (nullptr: no more events). Call it
 // before close() to give up the Closed event when the context will not outlive the handle.
