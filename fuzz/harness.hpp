@@ -39,6 +39,12 @@ inline constexpr Ipv4Addr ip_gateway = Ipv4Addr::from_octets(198, 18, 0, 1);    
 inline constexpr Ipv4Addr ip_neighbour = Ipv4Addr::from_octets(198, 18, 0, 3);
 inline constexpr Ipv4Addr ip_far_gateway = Ipv4Addr::from_octets(198, 18, 0, 254); // 198.19.0.0/16 via it
 inline constexpr Ipv4Addr ip_all_hosts = Ipv4Addr::from_octets(224, 0, 0, 1);
+// IPv6 addresses of the Full configuration (when IPv6 is built): eth0 has fe80::2/64 and 2001:db8::2/64; the
+// default route goes via fe80::fe (the gateway's MAC).
+inline constexpr Ipv6Addr ip6_eth0_link_local{{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
+inline constexpr Ipv6Addr ip6_eth0{{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
+inline constexpr Ipv6Addr ip6_gateway{{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe}};
+
 // UDP sockets of the Full configuration.
 inline constexpr std::uint16_t port_echo = 7; // 0.0.0.0:7, echoes every datagram back to its source
 inline constexpr std::uint16_t port_dns = 53; // 198.18.0.2:53, never read: its queue fills up
@@ -147,6 +153,11 @@ class Harness {
                 held += socket.rx.size();
         }
         if constexpr (config::ipv4_reassembly) held += ipv4_reassembly::in_progress(stack_); // a frame each
+        if constexpr (config::ipv6_reassembly) held += ipv6_reassembly::in_progress(stack_); // a frame each
+        if constexpr (config::nd) {
+            for (const nd::Neighbor& neighbor : nd::state(stack_).neighbors)
+                if (neighbor.pending) ++held;
+        }
         return held; // TCP keeps bytes in its own buffers, not frames
     }
 
@@ -187,11 +198,22 @@ class Harness {
             learn_neighbour(mac_gateway, ip_gateway);
             learn_neighbour(mac_neighbour, ip_neighbour);
         }
+        if constexpr (config::ipv6) {
+            // IPv6 on eth0: link-local and a global /64 (Preferred at once: no DAD in the set-up), a default
+            // route via the gateway's link-local address.
+            ipv6::add_address(stack_, eth0_index_, ip6_eth0_link_local, 64);
+            ipv6::add_address(stack_, eth0_index_, ip6_eth0, 64);
+            ipv6::add_route(stack_, Ipv6Addr::any(), 0, ip6_gateway, eth0_index_);
+        }
+        if constexpr (config::icmp6)
+            icmp6::set_echo_reply_handler(
+                stack_, [](void*, const icmp6::EchoReply&) {}, nullptr);
         if constexpr (config::icmp4)
             icmp4::set_echo_reply_handler(
                 stack_, [](void*, const icmp4::EchoReply&) {}, nullptr);
         if constexpr (config::udp) {
-            open_udp(Ipv4Addr::any(), port_echo);
+            // "::": both families when IPv6 is built (0.0.0.0 otherwise, NetAddr has no IPv6 then).
+            open_udp(config::ipv6 ? IpAddr{Ipv6Addr::any()} : IpAddr{Ipv4Addr::any()}, port_echo);
             open_udp(ip_eth0, port_dns);
             SocketHandle bootps = open_udp(Ipv4Addr::any(), port_bootps);
             udp::set_option(stack_, bootps, SocketOption::Broadcast, 1);
@@ -200,7 +222,8 @@ class Harness {
         }
         if constexpr (config::tcp) {
             tcp_echo_listener_ = open_tcp();
-            tcp::bind(stack_, tcp_echo_listener_, Ipv4Addr::any(), port_tcp_echo);
+            tcp::bind(stack_, tcp_echo_listener_,
+                      config::ipv6 ? IpAddr{Ipv6Addr::any()} : IpAddr{Ipv4Addr::any()}, port_tcp_echo);
             tcp::listen(stack_, tcp_echo_listener_, 4);
             SocketHandle backlog = open_tcp();
             tcp::bind(stack_, backlog, ip_eth0, port_tcp_backlog);
@@ -287,7 +310,7 @@ class Harness {
         stack_.inject(eth0_index_, Bytes{f.data(), f.size()});
     }
 
-    SocketHandle open_udp(Ipv4Addr address, std::uint16_t port) {
+    SocketHandle open_udp(const IpAddr& address, std::uint16_t port) {
         SocketHandle handle = udp::open(stack_, &Harness::on_udp_event, this);
         if (handle >= 0) udp::bind(stack_, handle, address, port);
         return handle;
@@ -356,6 +379,10 @@ class Harness {
             arp::flush(stack_, eth0_index_);
             if (eth1_index_ != no_interface) arp::flush(stack_, eth1_index_);
         }
+        if constexpr (config::nd) {
+            nd::flush(stack_, eth0_index_);
+            if (eth1_index_ != no_interface) nd::flush(stack_, eth1_index_);
+        }
     }
 
     // What every frame the stack transmits must satisfy, whatever it received.
@@ -375,8 +402,44 @@ class Harness {
             if (!(MacAddr::from(&payload[8]) == device_mac)) violated("transmitted ARP sender MAC not ours");
             return;
         }
+        if (ethertype == 0x86dd) return check_ipv6_output(payload);
         if (ethertype != 0x0800) violated("transmitted frame with an EtherType the stack does not send");
         check_ipv4_output(payload);
+    }
+
+    // An IPv6 packet we send: version 6, Payload Length consistent with the frame (Ethernet padding aside),
+    // a source that is ours (or :: for DAD and early MLD/RS), and the upper-layer checksum right when the
+    // upper layer follows the header directly or after one Hop-by-Hop header (MLD's Router Alert).
+    void check_ipv6_output(Bytes p) {
+        if (p.size() < 40 || (p[0] >> 4) != 6) violated("transmitted IPv6 packet: bad version or too short");
+        std::size_t total = 40 + std::size_t{load_be16(&p[4])};
+        if (total > p.size()) violated("transmitted IPv6 packet longer than its frame");
+        if (total < p.size() && p.size() != 46) violated("transmitted IPv6 packet with bytes after it");
+        if constexpr (config::ipv6) {
+            Ipv6Addr source = Ipv6Addr::load(&p[8]);
+            if (!source.is_unspecified() && ipv6::find_address(stack_, eth0_index_, source) == nullptr &&
+                ipv6::find_address(stack_, eth1_index_, source) == nullptr)
+                violated("transmitted IPv6 packet from an address not ours");
+        }
+        std::uint8_t next = p[6];
+        std::size_t at = 40;
+        if (next == 0) {
+            if (total < at + 8) violated("transmitted Hop-by-Hop header truncated");
+            next = p[at];
+            at += (std::size_t{p[at + 1]} + 1) * 8;
+            if (at > total) violated("transmitted Hop-by-Hop header longer than the packet");
+        }
+        if (next != 58 && next != 17 && next != 6) return; // fragments and others: not checked here
+        Bytes l4 = p.subspan(at, total - at);
+        std::uint32_t sum = 0;
+        for (std::size_t i = 8; i < 40; i += 2)
+            sum += load_be16(&p[i]);
+        sum += static_cast<std::uint32_t>(l4.size() >> 16) + static_cast<std::uint32_t>(l4.size() & 0xffff) +
+               next;
+        if (l4.size() < (next == 6 ? 20u : (next == 17 ? 8u : 4u)))
+            violated("transmitted IPv6 upper-layer message shorter than its header");
+        if (reference_checksum(l4.data(), l4.size(), sum) != 0)
+            violated("transmitted IPv6 upper-layer checksum wrong");
     }
 
     void check_ipv4_output(Bytes p) {

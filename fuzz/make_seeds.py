@@ -224,6 +224,96 @@ def ipv4_datagrams():
     ]
 
 
+# IPv6 addresses of fuzz/harness.hpp (Full configuration).
+IP6_US = "2001:db8::2"
+IP6_US_LL = "fe80::2"
+IP6_GW_LL = "fe80::fe"
+IP6_PEER = "2001:db8::1"
+
+
+def ipv6_packets():
+    """(name, link flags, packet) for the Full configuration's IPv6 side: one of each protocol and extension
+    header, the ND and MLD messages, fragments, and the hostile shapes of CVE-2020-17441..17445."""
+    from scapy.layers.inet6 import (HBHOptUnknown, ICMPv6EchoRequest, ICMPv6MLQuery2, ICMPv6ND_NA,
+                                    ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_Redirect, ICMPv6NDOptMTU,
+                                    ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, IPv6,
+                                    IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                    IPv6ExtHdrRouting, PadN, RouterAlert)
+
+    def v6(src=IP6_PEER, dst=IP6_US, hlim=64, **fields):
+        return IPv6(src=src, dst=dst, hlim=hlim, fl=0, **fields)
+
+    echo6 = ICMPv6EchoRequest(id=0x1234, seq=1, data=b"picotcp-fuzz-seed")
+    big = v6() / ICMPv6EchoRequest(id=1, seq=2, data=bytes(range(256)) * 6)
+    frag_id = 0x01020304
+    frag_hdr_len = 40 + 8
+    whole = bytes(big)
+    payload = whole[40:]
+    first = bytes(v6(nh=44) / IPv6ExtHdrFragment(nh=58, offset=0, m=1, id=frag_id)) + payload[:1200]
+    second = bytes(v6(nh=44) / IPv6ExtHdrFragment(nh=58, offset=150, m=0, id=frag_id)) + payload[1200:]
+    del frag_hdr_len
+    packets = [
+        ("echo-to-us", UNICAST, v6() / echo6),
+        ("echo-to-link-local", UNICAST, v6(src=IP6_GW_LL, dst=IP6_US_LL) / echo6),
+        ("echo-to-all-nodes", LINK_MCAST, v6(dst="ff02::1") / echo6),
+        ("udp-echo", UNICAST, v6() / UDP(sport=5000, dport=7) / b"udp6"),
+        ("udp-no-socket", UNICAST, v6() / UDP(sport=5000, dport=9999) / b"x"),
+        ("tcp-syn-80", UNICAST, v6() / TCP(sport=40000, dport=80, flags="S", seq=1000,
+                                               options=[("MSS", 1440)])),
+        ("ns-for-us", LINK_MCAST, v6(src=IP6_GW_LL, dst="ff02::1:ff00:2", hlim=255) /
+         ICMPv6ND_NS(tgt=IP6_US) / ICMPv6NDOptSrcLLAddr(lladdr=MAC_GW)),
+        ("ns-dad", LINK_MCAST, v6(src="::", dst="ff02::1:ff00:2", hlim=255) / ICMPv6ND_NS(tgt=IP6_US)),
+        ("na-solicited", UNICAST, v6(src=IP6_GW_LL, dst=IP6_US_LL, hlim=255) /
+         ICMPv6ND_NA(tgt=IP6_GW_LL, R=1, S=1, O=1)),
+        ("ra", LINK_MCAST, v6(src=IP6_GW_LL, dst="ff02::1", hlim=255) /
+         ICMPv6ND_RA(routerlifetime=1800, reachabletime=30000, retranstimer=1000) /
+         ICMPv6NDOptSrcLLAddr(lladdr=MAC_GW) / ICMPv6NDOptMTU(mtu=1400) /
+         ICMPv6NDOptPrefixInfo(prefix="2001:db8:1::", prefixlen=64, L=1, A=1, validlifetime=7200,
+                               preferredlifetime=3600)),
+        ("redirect", UNICAST, v6(src=IP6_GW_LL, dst=IP6_US_LL, hlim=255) /
+         ICMPv6ND_Redirect(tgt="fe80::99", dst="2001:db8:5::1")),
+        ("mld-general-query", LINK_MCAST, IPv6(src=IP6_GW_LL, dst="ff02::1", hlim=1, fl=0) /
+         IPv6ExtHdrHopByHop(options=[RouterAlert(value=0)]) / ICMPv6MLQuery2()),
+        ("packet-too-big", UNICAST, v6(src="2001:db8::fe") / ICMPv6PacketTooBig(mtu=1280) /
+         bytes(v6(src=IP6_US, dst=IP6_PEER) / UDP(sport=7, dport=5000) / (b"x" * 32))),
+        ("hop-by-hop-padn", UNICAST, v6() / IPv6ExtHdrHopByHop(options=[PadN(optdata=b"\x00" * 4)]) / echo6),
+        ("dest-options-unknown", UNICAST, v6() / IPv6ExtHdrDestOpt(options=[HBHOptUnknown(otype=0x9e,
+                                                                                       optdata=b"ab")]) / echo6),
+        ("routing-type0", UNICAST, v6() / IPv6ExtHdrRouting(type=0, segleft=1, addresses=[IP6_PEER]) / echo6),
+        ("fragment-first", UNICAST, first),
+        ("fragment-last", UNICAST, second),
+        ("atomic-fragment", UNICAST, v6(nh=44) / IPv6ExtHdrFragment(nh=58, offset=0, m=0, id=7) / echo6),
+    ]
+    good = bytes(v6() / echo6)
+    # CVE-2020-17441: ICMPv6 message shorter than its payload length says.
+    short = good[:4] + struct.pack("!H", len(good) - 40 + 100) + good[6:]
+    # CVE-2020-17442: hop-by-hop header length wrapping around.
+    hbh_wrap = bytes(v6(nh=0)) + bytes([58, 0xff, 0x01, 0xfa]) + b"\x00" * 4
+    # CVE-2020-17443: echo request shorter than 8 bytes.
+    echo_short = bytes(v6(nh=58, plen=4)) + bytes([128, 0, 0, 0])
+    # CVE-2020-17444: extension headers chained to the limit.
+    chain = v6()
+    for _ in range(12):
+        chain = chain / IPv6ExtHdrDestOpt()
+    # CVE-2020-17445: destination option running past its header.
+    dest_oob = bytes(v6(nh=60)) + bytes([58, 0, 0x1e, 0x20]) + b"\x00" * 4
+    packets += [
+        ("cve-17441-short-icmp6", UNICAST, short),
+        ("cve-17442-hbh-wrap", UNICAST, hbh_wrap),
+        ("cve-17443-echo-short", UNICAST, echo_short),
+        ("cve-17444-long-chain", UNICAST, chain / echo6),
+        ("cve-17445-dest-option-oob", UNICAST, dest_oob),
+    ]
+    return packets
+
+
+def ipv6_seeds():
+    return [(name, bytes([flags]) + bytes(packet)) for name, flags, packet in ipv6_packets()] + [
+        ("empty", b""),
+        ("flags-only", bytes([UNICAST])),
+    ]
+
+
 def ipv4_seeds():
     return [(name, bytes([flags]) + bytes(datagram)) for name, flags, datagram in ipv4_datagrams()] + [
         ("empty", b""),
@@ -733,6 +823,7 @@ TARGETS = {
     "ethernet": ethernet_seeds,
     "arp": arp_seeds,
     "ipv4": ipv4_seeds,
+    "ipv6": ipv6_seeds,
     "icmp4": icmp4_seeds,
     "udp": udp_seeds,
     "frame": frame_seeds,
