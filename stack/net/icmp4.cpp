@@ -15,23 +15,6 @@ constexpr std::size_t max_error_datagram = 576;
 constexpr std::size_t max_quote =
     max_error_datagram - wire::ipv4::min_header_len - wire::icmp4::header_len; // 548
 
-// Refills the token bucket by whole intervals elapsed since the last refill.
-void refill(State& s, TimeMs t) {
-    if (t < s.last_refill) {
-        s.last_refill = t; // clock stepped back: restart the interval
-        return;
-    }
-    TimeMs intervals = (t - s.last_refill) / error_interval_ms;
-    if (intervals == 0) return;
-    if (intervals >= error_burst - s.tokens) {
-        s.tokens = error_burst;
-        s.last_refill = t;
-    } else {
-        s.tokens += static_cast<std::uint32_t>(intervals);
-        s.last_refill += intervals * error_interval_ms;
-    }
-}
-
 // Is `address` a unique host address an error may go to (RFC 1122 3.2.2: not 0.0.0.0, broadcast,
 // multicast, class E or loopback)?
 bool unique_host(Stack& stack, Ipv4Addr address) {
@@ -194,8 +177,8 @@ void send_error(Stack& stack, std::uint8_t type, std::uint8_t code, const Packet
 
     // Rate limit (RFC 1812 4.3.2.8; RFC 1122 3.2.2 allows it): a token bucket of error_burst tokens, one
     // back per error_interval_ms.
-    refill(s, now(stack));
-    if (s.tokens == 0) {
+    s.limiter.refill(now(stack));
+    if (s.limiter.empty()) {
         s.counters.count_drop(Drop::RateLimited);
         return;
     }
@@ -206,7 +189,7 @@ void send_error(Stack& stack, std::uint8_t type, std::uint8_t code, const Packet
         s.counters.count_drop(Drop::PoolExhausted);
         return;
     }
-    --s.tokens;
+    s.limiter.take();
     wire::icmp4::Repr error{type, code, rest_of_header, view->bytes().first(quote_len)};
     error.emit(message->bytes());
     // To the source of the offending datagram, from the address it was sent to (one of ours: broadcast and

@@ -17,22 +17,6 @@ constexpr std::size_t max_error_packet = ipv6::min_mtu;
 constexpr std::size_t max_quote = max_error_packet - wire::ipv6::header_len - wire::icmp6::header_len; // 1232
 constexpr std::size_t max_chain_walk = 8;
 
-void refill(State& s, TimeMs t) {
-    if (t < s.last_refill) {
-        s.last_refill = t;
-        return;
-    }
-    TimeMs intervals = (t - s.last_refill) / error_interval_ms;
-    if (intervals == 0) return;
-    if (intervals >= error_burst - s.tokens) {
-        s.tokens = error_burst;
-        s.last_refill = t;
-    } else {
-        s.tokens += static_cast<std::uint32_t>(intervals);
-        s.last_refill += intervals * error_interval_ms;
-    }
-}
-
 void answer_echo(Stack& stack, PacketBuf&& message, const wire::icmp6::View& request, const RxMeta& meta) {
     State& s = state(stack);
     // CVE-2020-17443 shape: an echo request must hold Identifier and Sequence Number (8 octets).
@@ -192,8 +176,8 @@ void send_error(Stack& stack, std::uint8_t type, std::uint8_t code, const Packet
         return;
     }
     // (f): rate limit, a token bucket.
-    refill(s, now(stack));
-    if (s.tokens == 0) {
+    s.limiter.refill(now(stack));
+    if (s.limiter.empty()) {
         s.counters.count_drop(Drop::RateLimited);
         return;
     }
@@ -203,7 +187,7 @@ void send_error(Stack& stack, std::uint8_t type, std::uint8_t code, const Packet
         s.counters.count_drop(Drop::PoolExhausted);
         return;
     }
-    --s.tokens;
+    s.limiter.take();
     wire::icmp6::Repr error{type, code, parameter, view->bytes().first(quote_len)};
     error.emit(message->bytes());
     // RFC 4443 2.2: from the address the packet was sent to when it is one of our unicast addresses,

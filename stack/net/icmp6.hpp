@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/drop.hpp"
 #include "core/handoff.hpp"
+#include "core/rate_limit.hpp"
 #include <cstdint>
 
 namespace pico::icmp6 {
@@ -54,8 +55,7 @@ inline constexpr TimeMs error_interval_ms = 100;
 
 struct State {
     ModuleCounters counters;
-    std::uint32_t tokens = error_burst;
-    TimeMs last_refill = 0;
+    TokenBucket<error_burst, error_interval_ms> limiter; // error rate limit
     EchoReplyFn on_echo_reply = nullptr;
     void* echo_context = nullptr;
 };

@@ -439,7 +439,7 @@ TEST_F(Icmp4Test, RateLimitBurstThenRefill) {
 TEST_F(Icmp4Test, SuppressedErrorsDoNotSpendTokens) {
     for (int i = 0; i < 50; ++i)
         inject(datagram(peer, Ipv4Addr::limited_broadcast(), 253, pattern(8)));
-    EXPECT_EQ(icmp4::state(*stack).tokens, icmp4::error_burst);
+    EXPECT_EQ(icmp4::state(*stack).limiter.tokens, icmp4::error_burst);
     inject(datagram(peer, us, 253, pattern(8)));
     EXPECT_TRUE(sent().has_value());
 }

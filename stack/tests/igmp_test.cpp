@@ -62,6 +62,7 @@ std::vector<std::uint8_t> frame(Ipv4Addr dst, const std::vector<std::uint8_t>& i
     put16(b, 10, reference_checksum(b.data(), 24));
     b.insert(b.end(), igmp.begin(), igmp.end());
     std::vector<std::uint8_t> f(14, 0);
+    f.reserve(14 + b.size()); // also keeps gcc 12 -O2 from a false -Warray-bounds in insert()
     MacAddr dst_mac = dst.is_multicast() ? wire::ethernet::ipv4_multicast_mac(dst) : our_mac;
     dst_mac.store(f.data());
     peer_mac.store(f.data() + 6);

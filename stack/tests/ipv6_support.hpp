@@ -87,6 +87,7 @@ inline Packet options_header(std::uint8_t next_header, Packet options) {
             options.push_back(0);
     }
     Packet h{next_header, static_cast<std::uint8_t>((2 + options.size()) / 8 - 1)};
+    h.reserve(2 + options.size()); // also keeps gcc 12 -O2 from a false -Warray-bounds in insert()
     h.insert(h.end(), options.begin(), options.end());
     return h;
 }
@@ -115,6 +116,7 @@ inline bool is_background(const Packet& p) {
 }
 
 inline Packet concat(Packet a, const Packet& b) {
+    a.reserve(a.size() + b.size());
     a.insert(a.end(), b.begin(), b.end());
     return a;
 }
