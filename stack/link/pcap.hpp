@@ -1,4 +1,5 @@
-// A pcap writer that can sit on any device as its FrameTap (link/device.hpp).
+// A pcap writer that can sit on any device as its FrameTap (link/device.hpp), and a pcap reader for replaying
+// a capture into a stack (picotcp-replay, tests).
 //
 // Classic libpcap format (not pcapng): a 24-byte global header written when the writer is built, then one
 // 16-byte record header and the captured bytes per frame, every field little-endian, microsecond timestamps
@@ -10,6 +11,7 @@
 #include "link/device.hpp"
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace pico {
 
@@ -67,6 +69,39 @@ class PcapWriter final : public FrameTap {
     ByteSink& sink_;
     std::uint32_t snaplen_;
     std::uint32_t frames_ = 0;
+};
+
+// Reads a classic pcap file held in memory (little- or big-endian, microsecond or nanosecond timestamps).
+// Every length is checked against the bytes present: a truncated or hostile file ends the iteration with
+// error() set, never a read out of bounds.
+class PcapReader {
+  public:
+    enum class Error : std::uint8_t { None, BadMagic, TruncatedHeader, TruncatedRecord, BadRecordLength };
+    struct Record {
+        std::uint64_t time_us = 0; // timestamp in microseconds (as recorded: usually since the epoch)
+        Bytes frame{};             // the captured bytes (caplen)
+        std::uint32_t original_len = 0;
+    };
+
+    explicit PcapReader(Bytes file);
+    bool ok() const { return error_ == Error::None; }
+    Error error() const { return error_; }
+    std::uint32_t linktype() const { return linktype_; }
+    // Ethernet or raw IP (LINKTYPE_RAW 101, or DLT_RAW 12/14 as some tools write it); nullopt otherwise.
+    std::optional<LinkType> link_type() const;
+    std::uint32_t snaplen() const { return snaplen_; }
+    // The next record, or nullopt at the end of the file or at the first malformed record (see error()).
+    std::optional<Record> next();
+
+  private:
+    std::uint32_t u32(std::size_t at) const;
+    Bytes file_;
+    std::size_t at_ = 0;
+    bool swapped_ = false;
+    bool nanoseconds_ = false;
+    std::uint32_t linktype_ = 0;
+    std::uint32_t snaplen_ = 0;
+    Error error_ = Error::None;
 };
 
 } // namespace pico
