@@ -268,3 +268,31 @@ def test_command_line(tmp_path):
     assert "module options unknown" in text
     assert _counts(text, "MUST") == {"pass": 0, "fail": 0, "untested": 4, "not applicable": 0}
     assert "<p>No test failed.</p>" in text
+
+
+def test_evidence_check_findings_fail_the_run(tmp_path):
+    """A tshark finding (reports/check_pcaps.py's JSON given with --pcap-check) is listed in the HTML and
+    Markdown reports and makes the exit status 1 even when no MUST fails; a clean check is shown as such."""
+    requirements = tmp_path / "requirements"
+    requirements.mkdir()
+    (requirements / "rfc9999.yaml").write_text(CATALOGUE, encoding="utf-8")
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuites><testsuite name="pytest" tests="0"></testsuite></testsuites>', encoding="utf-8")
+    finding = {"pcap": "pcaps/out/rfc9999/test_x.pcap", "frame": 3, "protocols": "eth:ethertype:ip:udp",
+               "problems": "wrong udp checksum"}
+    for findings, expected in (([finding], 1), ([], 0)):
+        check = tmp_path / "check.json"
+        check.write_text(json.dumps({"captures": 4, "frames": 17, "unreadable": [], "findings": findings,
+                                     "tshark": "TShark 4.0"}), encoding="utf-8")
+        out = tmp_path / f"out{expected}"
+        status = _load_summary().main(["--junit", str(junit), "--requirements", str(requirements), "--out", str(out),
+                                       "--build-dir", str(tmp_path / "no-build"), "--pcap-check", str(check)])
+        assert status == expected
+        text = (out / "index.html").read_text(encoding="utf-8")
+        markdown = (out / "report.md").read_text(encoding="utf-8")
+        assert 'id="evidence-check"' in text
+        assert "4 captures, 17 frames dissected by TShark 4.0" in text
+        assert f"wrong checksum: <strong>{len(findings)}</strong>" in text
+        assert ("wrong udp checksum" in text) == bool(findings)
+        assert ("wrong udp checksum" in markdown) == bool(findings)
+        assert json.loads((out / "report.json").read_text(encoding="utf-8"))["evidence_check"]["findings"] == findings

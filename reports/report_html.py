@@ -347,6 +347,22 @@ def render_html(report: dict, tests, repo: Path, out_dir: Path) -> str:
             out.append('<p class="muted">No pcap recorded for this test.</p>')
         out.append("</div>")
 
+    # The tshark check of the evidence (reports/check_pcaps.py), when it ran.
+    check = report.get("evidence_check")
+    if check:
+        out.append('<h2 id="evidence-check">Independent check of the evidence (tshark)</h2>')
+        out.append(f"<p>{check['captures']} captures, {check['frames']} frames dissected by "
+                   f"{esc(check.get('tshark') or 'tshark')}; frames sent by the DUT marked malformed or with a wrong checksum: "
+                   f"<strong>{len(check['findings'])}</strong>.</p>")
+        if check["findings"]:
+            out.append("<table><tr><th>Pcap</th><th>Frame</th><th>Protocols</th><th>Problems</th></tr>")
+            for f in check["findings"]:
+                out.append(f"<tr><td>{pcap_link(f['pcap'], repo, out_dir)}</td><td>{f['frame']}</td>"
+                           f"<td>{esc(f['protocols'])}</td><td>{esc(f['problems'])}</td></tr>")
+            out.append("</table>")
+        for path in check.get("unreadable", []):
+            out.append(f"<p>Not a pcap file: <code>{esc(path)}</code></p>")
+
     # All tests.
     out.append(f'<h2 id="tests">All tests ({len(tests)})</h2>')
     outcomes = report.get("test_outcomes", {})

@@ -311,6 +311,18 @@ def render_markdown(report: dict, out_dir: Path) -> str:
             lines += ["", "Catalogue warnings:", ""] + [f"- {_cell(w)}" for w in catalogue["warnings"]]
         lines.append("")
 
+    check = report.get("evidence_check")
+    if check:
+        lines += ["## Independent check of the evidence (tshark)", "",
+                  f"{check['captures']} captures, {check['frames']} frames dissected by {check.get('tshark') or 'tshark'}; "
+                  f"frames sent by the DUT marked malformed or with a wrong checksum: **{len(check['findings'])}**.", ""]
+        if check["findings"]:
+            lines += ["| Pcap | Frame | Protocols | Problems |", "|---|---:|---|---|"]
+            lines += [f"| {_pcap_link(f['pcap'], out_dir)} | {f['frame']} | {_cell(f['protocols'])} | "
+                      f"{_cell(f['problems'])} |" for f in check["findings"]]
+            lines.append("")
+        lines += [f"Not a pcap file: `{p}`" for p in check.get("unreadable", [])]
+
     lines += ["## Tests", "", "| Test | Outcome | Requirements | Purpose | Pcap |", "|---|---|---|---|---|"]
     for test in report["tests"]:
         purpose = TestResult(id="", name="", file="", outcome="", doc=test["doc"]).purpose
@@ -348,6 +360,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "out")
     parser.add_argument("--build-dir", type=Path, default=REPO / "build" / "asan",
                         help="the build whose CMakeCache.txt gives the preset and PICO_* options")
+    parser.add_argument("--pcap-check", type=Path,
+                        help="JSON written by reports/check_pcaps.py: shown in the report; findings fail the run")
     args = parser.parse_args(argv)
 
     try:
@@ -366,12 +380,23 @@ def main(argv=None) -> int:
 
     report = build(catalogues, tests, args.junit.resolve())
     report["build"] = build_identity(args.build_dir.resolve())
+    if args.pcap_check:
+        try:
+            report["evidence_check"] = json.loads(args.pcap_check.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            print(f"summary: cannot read the pcap check {args.pcap_check}: {error}", file=sys.stderr)
+            return 2
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "index.html").write_text(report_html.render_html(report, tests, REPO, out_dir), encoding="utf-8")
     (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(report, out_dir), encoding="utf-8")
     print_summary(report)
+    check = report.get("evidence_check")
+    if check and (check["findings"] or check.get("unreadable")):
+        print(f"tshark found {len(check['findings'])} malformed or wrongly checksummed frames sent by the DUT "
+              "(listed in the report)")
+        return 1
     return 1 if report["mandatory_failures"] else 0
 
 
