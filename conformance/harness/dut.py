@@ -10,6 +10,10 @@ Set-up lets virtual time run until the DUT has been quiet for 2.5 s (its address
 dut.setup_frames), so a test starts on a quiet wire at a virtual time that is not 0: use differences of
 dut.now_ms, never absolute times.
 
+A scenario can run over either address family: dut.use_family(6) (done by the `family` fixture of
+harness/families.py) configures IPv6, and dut.addr / dut.peer_addr / dut.wildcard / dut.ip_frame() /
+dut.icmp_error() / dut.prime_neighbour() then speak IPv6; dut.check_family() finds frames of the other family.
+
 Frames the DUT sends are dissected with Scapy (Ether) and queued; receive(), expect() and expect_silence()
 consume that queue in order, advancing virtual time in step_ms steps and polling the stack at each step (so
 timers fire at the right virtual times). Every frame in and out is also kept in dut.log.
@@ -366,6 +370,160 @@ class Dut:
         fields.setdefault("src", self.peer_ip)
         fields.setdefault("dst", self.ip)
         return self.ether() / IP(**fields)
+
+    # ---- the address family a scenario runs over (family-neutral helpers) ---------------------------------
+    #
+    # Scenarios parametrised over both families (the `family` fixture of rfc9293_tcp/ and rfc0768_udp/) use
+    # these instead of dut.ip / dut.peer_ip / IP(...) / ICMP(...): dut.family is 4 (the default) or 6 (after
+    # use_family(6), which calls enable_ipv6()).
+
+    family = 4
+
+    def use_family(self, family: int) -> None:
+        """Run the scenario over `family` (4 or 6): 6 configures IPv6 (enable_ipv6) and makes the family-neutral
+        helpers and TcpPeer use IPv6 addresses. check_family() later verifies the wire carried that family."""
+        if family not in (4, 6):
+            raise ValueError(f"unknown address family {family!r}")
+        if family == 6:
+            self.enable_ipv6()
+        self.family = family
+
+    @property
+    def v6(self) -> bool:
+        return self.family == 6
+
+    @property
+    def addr(self) -> str:
+        """The DUT's address in the scenario's family (ip or ip6)."""
+        return self.ip6 if self.v6 else self.ip
+
+    @property
+    def peer_addr(self) -> str:
+        """The peer's address in the scenario's family (peer_ip or peer_ip6)."""
+        return self.peer_ip6 if self.v6 else self.peer_ip
+
+    @property
+    def wildcard(self) -> str:
+        """The unspecified address a socket binds to in the scenario's family ("0.0.0.0" or "::")."""
+        return "::" if self.v6 else "0.0.0.0"
+
+    def other_addr(self, host: int) -> str:
+        """Another address on the DUT's link in the scenario's family: 198.18.0.<host> or 2001:db8::<host hex>."""
+        return f"2001:db8::{host:x}" if self.v6 else f"198.18.0.{host}"
+
+    @property
+    def ip_class(self):
+        """The Scapy class of the scenario's IP header (IP or IPv6)."""
+        return IPv6 if self.v6 else IP
+
+    @property
+    def ip_header_len(self) -> int:
+        """Bytes of a fixed IP header in the scenario's family (20 or 40)."""
+        return 40 if self.v6 else 20
+
+    # IPv4 field names that have an IPv6 equivalent (RFC 8200 3): ttl -> hop limit, tos -> traffic class,
+    # proto -> next header. Other IPv4-only fields (options, flags, frag, id, ihl) raise for IPv6.
+    _V6_FIELDS = {"ttl": "hlim", "tos": "tc", "proto": "nh"}
+
+    def ip_header(self, **fields) -> Packet:
+        """The scenario family's IP header from the peer to the DUT (src/dst default to peer_addr/addr); IPv4
+        field names are mapped for IPv6 (ttl -> hlim, tos -> tc, proto -> nh)."""
+        fields.setdefault("src", self.peer_addr)
+        fields.setdefault("dst", self.addr)
+        if not self.v6:
+            return IP(**fields)
+        mapped = {}
+        for name, value in fields.items():
+            name = self._V6_FIELDS.get(name, name)
+            if name in ("options", "flags", "frag", "id", "ihl", "len", "chksum"):
+                raise ValueError(f"IPv4 field {name!r} has no IPv6 equivalent")
+            mapped[name] = value
+        return IPv6(**mapped)
+
+    def ip_frame(self, **fields) -> Packet:
+        """Ether / the scenario family's IP header from the peer to the DUT (see ip_header)."""
+        return self.ether() / self.ip_header(**fields)
+
+    # ICMP errors by meaning: (ICMPv4 type, code), (ICMPv6 type, code) (RFC 792, RFC 1191 / RFC 4443 3). ICMPv6
+    # has no protocol unreachable: its counterpart is a Parameter Problem code 1 (unrecognized Next Header, RFC
+    # 4443 3.4) pointing at the Next Header field; host unreachable maps to address unreachable (code 3).
+    ICMP_ERRORS = {
+        "net-unreachable": ((3, 0), (1, 0)),
+        "host-unreachable": ((3, 1), (1, 3)),
+        "protocol-unreachable": ((3, 2), (4, 1)),
+        "port-unreachable": ((3, 3), (1, 4)),
+        "admin-prohibited": ((3, 13), (1, 1)),
+        "packet-too-big": ((3, 4), (2, 0)),
+        "time-exceeded": ((11, 0), (3, 0)),
+        "parameter-problem": ((12, 0), (4, 0)),
+    }
+
+    def icmp_error(self, kind: str, quoted: bytes, src: str | None = None, mtu: int = 0) -> Packet:
+        """Ether / IP / ICMP error `kind` (a key of ICMP_ERRORS) to the DUT in the scenario's family, quoting
+        `quoted` (the offending packet's bytes from its IP header on; ICMPv6 quotes as much as fits in 1280,
+        ICMPv4 quotes what is given). src defaults to the peer. mtu: the next-hop MTU of packet-too-big
+        ("fragmentation needed and DF set" in IPv4, RFC 1191 4; Packet Too Big in IPv6, RFC 4443 3.2)."""
+        from scapy.all import ICMP
+        from scapy.layers.inet6 import ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6ParamProblem, ICMPv6TimeExceeded
+
+        (type4, code4), (type6, code6) = self.ICMP_ERRORS[kind]
+        header = self.ip_frame(src=src or self.peer_addr)
+        if not self.v6:
+            icmp = ICMP(type=type4, code=code4, nexthopmtu=mtu) if type4 == 3 else ICMP(type=type4, code=code4)
+            return header / icmp / Raw(load=quoted)
+        if type6 == 1:
+            icmp = ICMPv6DestUnreach(code=code6)
+        elif type6 == 2:
+            icmp = ICMPv6PacketTooBig(mtu=mtu)
+        elif type6 == 3:
+            icmp = ICMPv6TimeExceeded(code=code6)
+        else:  # the pointer: the Next Header field (6) for protocol unreachable, else the first byte
+            icmp = ICMPv6ParamProblem(code=code6, ptr=6 if code6 == 1 else 0)
+        return header / icmp / Raw(load=quoted[:1280 - 48])
+
+    def prime_neighbour(self) -> None:
+        """Make the DUT know the peer's link-layer address in the scenario's family: prime_arp() or prime_nd()."""
+        if self.v6:
+            self.prime_nd()
+        else:
+            self.prime_arp()
+
+    def prime_nd(self) -> None:
+        """Make the DUT learn peer_ip6 -> peer_mac: the peer solicits dut.ip6 with its Source Link-Layer Address
+        option (RFC 4861 7.2.3: the target creates a STALE entry, used at once). The DUT's Neighbor
+        Advertisement and anything else queued are drained."""
+        from scapy.layers.inet6 import ICMPv6NDOptSrcLLAddr, in6_getnsma, inet_pton, inet_ntop
+        import socket
+
+        group = inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, self.ip6)))
+        solicitation = (
+            Ether(src=self.peer_mac, dst="33:33:" + ":".join(f"{b:02x}" for b in
+                                                          inet_pton(socket.AF_INET6, group)[12:]))
+            / IPv6(src=self.peer_ip6, dst=group, hlim=255)
+            / ICMPv6ND_NS(tgt=self.ip6)
+            / ICMPv6NDOptSrcLLAddr(lladdr=self.peer_mac)
+        )
+        self.send(solicitation)
+        self._pending.clear()
+        learned = self.stack.nd.lookup(self.eth, self.peer_ip6)
+        if learned != self.peer_mac:
+            pytest.fail(f"prime_nd: the DUT did not learn {self.peer_ip6} -> {self.peer_mac} (it has {learned})")
+
+    def check_family(self) -> list[str]:
+        """Problems showing the scenario did not run over its family (empty list: it did): a frame of the other
+        IP family (or, in an IPv6 scenario, ARP) in or out, or no frame of the family at all although frames
+        were exchanged (so an "IPv6" variant cannot silently run over IPv4 twice)."""
+        other, mine = (IP, IPv6) if self.v6 else (IPv6, IP)
+        name = "IPv4" if self.v6 else "IPv6"
+        problems = []
+        for at, direction, frame in self.log:
+            if other in frame or (self.v6 and ARP in frame):
+                problems.append(f"{'ARP' if ARP in frame else 'an ' + name} frame {direction} at {at} ms in an "
+                                f"IPv{self.family} scenario: {_describe(frame)}")
+                break
+        if any(ARP not in frame for _, _, frame in self.log) and not any(mine in frame for _, _, frame in self.log):
+            problems.append(f"no IPv{self.family} frame exchanged in an IPv{self.family} scenario")
+        return problems
 
     # ---- counters -----------------------------------------------------------------------------------------
 

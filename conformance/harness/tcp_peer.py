@@ -1,7 +1,7 @@
 """A Scapy-side TCP peer for the RFC 9293 scenarios, so each scenario stays short.
 
-    peer = TcpPeer(dut, sport=40000, dport=8080, isn=1000, mss=1460, wscale=None, sack=False, timestamps=False)
-    listener = dut.tcp_socket(); listener.bind("0.0.0.0", 8080); listener.listen(4)
+    peer = TcpPeer(dut, sport=40000, dport=8080, isn=1000, mss="auto", wscale=None, sack=False, timestamps=False)
+    listener = dut.tcp_socket(); listener.bind(dut.wildcard, 8080); listener.listen(4)
     sock = peer.handshake_to(listener)          # SYN -> SYN-ACK (checked) -> ACK; returns listener.accept()
     peer.send("PA", b"hello")                     # seq/ack/window/options from the tracked state
     ack = peer.expect("A")                        # the next segment of this connection, checked and tracked
@@ -21,6 +21,10 @@ fits (MUST-68) and padding after EOL is zero (MUST-69). It then updates the trac
 
 bring_to_state(dut, "ESTABLISHED", ...) returns (peer, dut_socket) with a DUT connection in any of the eleven
 RFC 9293 states (3.3.2); see its docstring for how each state is reached.
+
+The connection's family is the DUT's (dut.family: 4, or 6 after dut.use_family(6)) unless family= says
+otherwise; mss="auto" offers what a 1500-byte MTU allows in that family (1460 over IPv4, 1440 over IPv6);
+mss_for_mtu(dut) and default_send_mss(dut) give the family's MSS arithmetic (RFC 9293 3.7.1, RFC 8200 8.3).
 """
 
 from __future__ import annotations
@@ -38,6 +42,18 @@ FLAG_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, "U": 0x20, "
 
 STATES = ("CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
           "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT")
+
+
+def mss_for_mtu(dut, mtu: int = 1500) -> int:
+    """The MSS of an MTU in the scenario's family: MTU - 40 over IPv4, MTU - 60 over IPv6 (RFC 9293 3.7.1,
+    RFC 8200 8.3)."""
+    return mtu - (60 if getattr(dut, "family", 4) == 6 else 40)
+
+
+def default_send_mss(dut) -> int:
+    """The send MSS assumed without an MSS option: 536 over IPv4 (RFC 9293 3.7.1), 1220 over IPv6 (the IPv6
+    minimum MTU 1280 - 60, RFC 8200 5 and 8.3)."""
+    return 1220 if getattr(dut, "family", 4) == 6 else 536
 
 
 def seq_add(a: int, n: int) -> int:
@@ -180,7 +196,7 @@ def build_segment(src: str, dst: str, sport: int, dport: int, seq: int, ack: int
 class TcpPeer:
     """One TCP connection's far end, driven by the test (see the module docstring)."""
 
-    def __init__(self, dut, sport: int = 40000, dport: int = 8080, isn: int = 1000, mss: int | None = 1460,
+    def __init__(self, dut, sport: int = 40000, dport: int = 8080, isn: int = 1000, mss: int | None | str = "auto",
                  wscale: int | None = None, sack: bool = False, timestamps: bool = False, window: int = 65535,
                  ip: str | None = None, mac: str | None = None, dut_ip: str | None = None, prime_arp: bool = True,
                  family: int | None = None):
@@ -196,7 +212,7 @@ class TcpPeer:
         self.iss = isn % MOD
         self.snd_nxt = self.iss
         self.acked = 0  # last acknowledgment number we sent
-        self.mss = mss
+        self.mss = 1500 - (60 if v6 else 40) if mss == "auto" else mss  # auto: 1460 over IPv4, 1440 over IPv6
         self.wscale = wscale
         self.sack = sack
         self.timestamps = timestamps
@@ -275,8 +291,10 @@ class TcpPeer:
         return frame
 
     def ip_header(self, dst: str | None = None, **ip_fields):
-        """The IP header of our segments: IPv4 or IPv6 by the connection's family."""
+        """The IP header of our segments: IPv4 or IPv6 by the connection's family (ttl -> hlim, tos -> tc)."""
         if self.family == 6:
+            renamed = {"ttl": "hlim", "tos": "tc"}
+            ip_fields = {renamed.get(k, k): v for k, v in ip_fields.items()}
             return IPv6(src=self.ip, dst=dst or self.dut_ip, **ip_fields)
         return IP(src=self.ip, dst=dst or self.dut_ip, **ip_fields)
 

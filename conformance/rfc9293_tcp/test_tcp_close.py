@@ -1,6 +1,8 @@
 """Closing connections (RFC 9293 3.6, 3.6.1, 3.10.4, 3.10.5, 3.10.7.4 eighth step): active close, passive
 close, simultaneous close, TIME-WAIT for 2 MSL and its restart on a retransmitted FIN, half-closed
-connections, close with unread data, abort."""
+connections, close with unread data, abort.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 

@@ -8,11 +8,14 @@ than the algorithms allow.
 Every scenario reads the DUT's variables through sock.info (cwnd, ssthresh, flight_size, duplicate_acks,
 in_recovery, rto_ms) and counts what it puts on the wire after each ACK the peer gives it. The peer
 announces MSS 1000 and no options but MSS, so SMSS = 1000 bytes and the initial window is 4 * SMSS = 4000
-(RFC 5681 eqn. 3, SMSS <= 1095). Data offsets below are relative to the DUT's ISS + 1."""
+(RFC 5681 eqn. 3, SMSS <= 1095). Data offsets below are relative to the DUT's ISS + 1.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 
-from harness.tcp_peer import TcpPeer, bring_to_state, connect_with_lost_syn, payload_of, seq_add, seq_diff
+from harness.tcp_peer import (TcpPeer, bring_to_state, connect_with_lost_syn, default_send_mss, payload_of, seq_add,
+                              seq_diff)
 
 SMSS = 1000
 IW = 4 * SMSS  # RFC 5681 eqn. 3 for SMSS <= 1095
@@ -139,7 +142,7 @@ def test_initial_window_is_one_segment_after_handshake_loss(dut, lost):
         sock = connect_with_lost_syn(dut, peer)
     else:
         listener = dut.tcp_socket()
-        listener.bind("0.0.0.0", 8080)
+        listener.bind(dut.wildcard, 8080)
         listener.listen(4)
         peer = TcpPeer(dut, dport=8080, mss=SMSS)
         peer.send_syn()
@@ -525,7 +528,10 @@ def test_at_most_one_ack_per_segment(dut):
         not read, so there are no window updates): delayed ACKs, every-second-segment ACKs, immediate ACKs
         for out-of-order and hole-filling segments, ACKs of unacceptable segments.
     Setup: ESTABLISHED (the DUT opened), the application never reads; the peer sends 1000-byte segments
-        (D0, D1, ... at offsets 0, 1000, ... of its stream).
+        (D0, D1, ... at offsets 0, 1000, ... of its stream). Over IPv6 the segments are 1220 bytes (and the
+        offsets below scale with them): a receiver that has not seen a larger segment yet takes the default
+        MSS as "full-sized", 536 over IPv4 but 1220 over IPv6 (RFC 9293 3.7.1; RFC 8200 8.3), so 1000-byte
+        segments are not full-sized there.
     Procedure and expected ACKs (the DUT's segments are counted after each arrival, then for 300 ms where
         said): D0 -> 0 at once; D1 right after -> 1 (second full segment), then 0 in 300 ms (the delayed ACK
         was cancelled); D2 -> 0 at once, 1 within 300 ms (delayed); D4 (out of order) -> 1 (duplicate
@@ -539,6 +545,7 @@ def test_at_most_one_ack_per_segment(dut):
     """
     peer, sock = established(dut)
     base = peer.snd_nxt
+    size = default_send_mss(dut) if dut.v6 else 1000
 
     def acks(timeout_ms=0):
         got = peer.collect(timeout_ms)
@@ -546,7 +553,7 @@ def test_at_most_one_ack_per_segment(dut):
         return len(got)
 
     def data(i, track=True):
-        peer.send("PA", bytes([i]) * 1000, seq=seq_add(base, 1000 * i), track=track)
+        peer.send("PA", bytes([i]) * size, seq=seq_add(base, size * i), track=track)
 
     data(0)
     assert acks() == 0
@@ -562,18 +569,18 @@ def test_at_most_one_ack_per_segment(dut):
     assert acks() == 1
     data(2, track=False)
     assert acks() == 1
-    peer.send("A", seq=seq_add(base, 3000), track=False)
+    peer.send("A", seq=seq_add(base, 3 * size), track=False)
     assert acks() == 0
     data(3, track=False)
     got = peer.collect(0)
-    assert len(got) == 1 and got[0].ack == seq_add(base, 6000), [peer.describe(s) for s in got]
+    assert len(got) == 1 and got[0].ack == seq_add(base, 6 * size), [peer.describe(s) for s in got]
     peer.send("PA", b"z" * 100, seq=seq_add(base, 1_000_000), track=False)
     assert acks() == 1
     for i in range(6, 10):
         data(i, track=False)
     assert acks() == 2
     assert acks(300) == 0
-    assert len(sock.read(100_000) or b"") == 10_000
+    assert len(sock.read(100_000) or b"") == 10 * size
 
 
 # ---- a lossy bulk transfer ------------------------------------------------------------------------------------

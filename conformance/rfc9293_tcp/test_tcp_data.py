@@ -1,7 +1,9 @@
 """Data communication (RFC 9293 3.7.4, 3.8, 3.8.6.3, 3.9.1.2, 3.10.2, 3.10.7.4 seventh step): transfer in
 both directions, acknowledgment generation (delayed ACKs under 0.5 s, every second full-sized segment,
 aggregation, out-of-order queueing), the Nagle algorithm and NoDelay, PSH on the last segment of a write,
-the window as an unsigned number, and urgent data."""
+the window as an unsigned number, and urgent data.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 

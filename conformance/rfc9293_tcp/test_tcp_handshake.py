@@ -1,21 +1,20 @@
 """Opening connections (RFC 9293 3.5, 3.7.1, 3.10.1, 3.10.7.2-3): the three-way handshake in both
 directions, option negotiation (MSS, window scale, SACK-permitted, timestamps), the 536-byte default MSS,
 simultaneous open, SYN-RECEIVED returning to where it came from, several connections on one listening
-port, local address selection, and initial sequence numbers (RFC 9293 3.4.1, RFC 6528)."""
+port, local address selection, and initial sequence numbers (RFC 9293 3.4.1, RFC 6528); over IPv4 and IPv6
+(conftest.py; the MSS arithmetic of RFC 8200 8.3 over IPv6: 1440 for MTU 1500, a default of 1220)."""
 
 import pytest
-from scapy.all import IP, TCP
+from scapy.all import TCP
 
 import picotcp
 from harness.dut import Dut
-from harness.tcp_peer import DUT_PORT, PEER_PORT, TcpPeer, bring_to_state, options_of, payload_of, seq_add
+from harness.tcp_peer import (DUT_PORT, PEER_PORT, TcpPeer, bring_to_state, default_send_mss, mss_for_mtu, options_of,
+                              payload_of, seq_add)
 
-MSS_1500 = 1460  # MTU 1500 - 20 (IPv4) - 20 (TCP), RFC 9293 3.7.1
-
-
-def listening(dut, port=DUT_PORT, address="0.0.0.0", backlog=4):
+def listening(dut, port=DUT_PORT, address=None, backlog=4):
     listener = dut.tcp_socket()
-    listener.bind(address, port)
+    listener.bind(dut.wildcard if address is None else address, port)
     listener.listen(backlog)
     return listener
 
@@ -28,30 +27,31 @@ def data_segments(peer, timeout_ms=200):
 def test_passive_open(dut):
     """
     Purpose: a SYN to a listening port is answered with a SYN-ACK that acknowledges it and announces the
-        DUT's MSS; the final ACK makes the connection ready for accept().
-    Setup: fresh DUT, ARP primed; socket listening on 0.0.0.0:8080.
-    Procedure: peer 198.18.0.1:40000 sends SYN (ISN 0x10000000, MSS 1460); the DUT's SYN-ACK is checked;
-        the peer sends the ACK.
-    Judgement: SYN-ACK flags exactly SYN+ACK, ack = ISN+1, from 198.18.0.2:8080, MSS option 1460 (MTU 1500
-        minus 40), window > 0, valid checksum; before the ACK accept() returns None; after it accept() returns
-        a socket in ESTABLISHED with local (198.18.0.2, 8080) and remote (198.18.0.1, 40000); the listener
-        stays in LISTEN; nothing else is sent.
-    Reference: RFC 9293 3.5 (Figure 6), 3.7.1, 3.10.7.2.
+        DUT's MSS; the final ACK makes the connection ready for accept(). Over IPv4 and IPv6.
+    Setup: fresh DUT, ARP primed (IPv4); socket listening on the wildcard address (0.0.0.0 / ::), port 8080.
+    Procedure: the peer (198.18.0.1 / 2001:db8::1), port 40000, sends SYN (ISN 0x10000000, MSS 1460 / 1440);
+        the DUT's SYN-ACK is checked; the peer sends the ACK.
+    Judgement: SYN-ACK flags exactly SYN+ACK, ack = ISN+1, from the DUT's address (198.18.0.2 / 2001:db8::2)
+        port 8080, MSS option 1460 (MTU 1500 minus 40; IPv6: 1440, minus 60), window > 0, valid checksum (over
+        the family's pseudo-header); before the ACK accept() returns None; after it accept() returns a socket
+        in ESTABLISHED with local (DUT address, 8080) and remote (peer address, 40000); the listener stays in
+        LISTEN; nothing else is sent.
+    Reference: RFC 9293 3.5 (Figure 6), 3.7.1, 3.10.7.2; RFC 8200 8.1, 8.3.
     """
     listener = listening(dut)
     peer = TcpPeer(dut, sport=PEER_PORT, dport=DUT_PORT, isn=0x10000000)
     peer.send_syn()
     synack = peer.expect_syn_ack()
-    assert synack.underlayer.src == dut.ip and synack.sport == DUT_PORT
-    assert options_of(synack).get("MSS") == MSS_1500
+    assert synack.underlayer.src == dut.addr and synack.sport == DUT_PORT
+    assert options_of(synack).get("MSS") == mss_for_mtu(dut)  # 1460 / 1440
     assert synack.window > 0
     assert listener.accept() is None
     peer.send("A")
     sock = listener.accept()
     assert sock is not None
     assert sock.state == "ESTABLISHED"
-    assert sock.local == (dut.ip, DUT_PORT)
-    assert sock.remote == (dut.peer_ip, PEER_PORT)
+    assert sock.local == (dut.addr, DUT_PORT)
+    assert sock.remote == (dut.peer_addr, PEER_PORT)
     assert listener.state == "LISTEN"
     assert listener.accept() is None
     peer.expect_silence(300)
@@ -61,20 +61,21 @@ def test_passive_open(dut):
 def test_active_open(dut):
     """
     Purpose: connect() sends a SYN from the DUT's address with its MSS; the peer's SYN-ACK is acknowledged
-        and the application learns the connection is up.
-    Setup: fresh DUT, ARP primed; a new TCP socket.
-    Procedure: sock.connect("198.18.0.1", 40000); the peer answers the SYN with SYN-ACK (ISN 0x10000000).
-    Judgement: the SYN: flags exactly SYN, source address 198.18.0.2 (chosen by IP, nothing was bound),
-        destination port 40000, MSS option 1460, no data; state SYN-SENT. After the SYN-ACK: one ACK with
-        seq = ISS+1, ack = ISN+1; state ESTABLISHED; events [("Connected", "Ok")]; remote = (198.18.0.1, 40000).
-    Reference: RFC 9293 3.5 (Figure 6), 3.7.1, 3.9.1.1 (OPEN), 3.10.1, 3.10.7.3.
+        and the application learns the connection is up. Over IPv4 and IPv6.
+    Setup: fresh DUT, ARP primed (IPv4); a new TCP socket.
+    Procedure: sock.connect(peer address, 40000); the peer answers the SYN with SYN-ACK (ISN 0x10000000).
+    Judgement: the SYN: flags exactly SYN, source address 198.18.0.2 / 2001:db8::2 (chosen by IP, nothing was
+        bound), destination port 40000, MSS option 1460 (IPv6: 1440), no data; state SYN-SENT. After the
+        SYN-ACK: one ACK with seq = ISS+1, ack = ISN+1; state ESTABLISHED; events [("Connected", "Ok")];
+        remote = (peer address, 40000).
+    Reference: RFC 9293 3.5 (Figure 6), 3.7.1, 3.9.1.1 (OPEN), 3.10.1, 3.10.7.3; RFC 8200 8.3.
     """
     sock = dut.tcp_socket()
     peer = TcpPeer(dut, sport=PEER_PORT, dport=None, isn=0x10000000)
-    sock.connect(dut.peer_ip, PEER_PORT)
+    sock.connect(dut.peer_addr, PEER_PORT)
     syn = peer.expect_syn()
-    assert syn.underlayer.src == dut.ip and syn.dport == PEER_PORT
-    assert options_of(syn).get("MSS") == MSS_1500
+    assert syn.underlayer.src == dut.addr and syn.dport == PEER_PORT
+    assert options_of(syn).get("MSS") == mss_for_mtu(dut)
     assert not payload_of(syn)
     assert sock.state == "SYN-SENT"
     peer.send("SA")
@@ -83,8 +84,8 @@ def test_active_open(dut):
     assert ack.ack == seq_add(peer.iss, 1)
     assert sock.state == "ESTABLISHED"
     assert sock.events == [("Connected", "Ok")]
-    assert sock.remote == (dut.peer_ip, PEER_PORT)
-    assert sock.local[0] == dut.ip and sock.local[1] == peer.dport
+    assert sock.remote == (dut.peer_addr, PEER_PORT)
+    assert sock.local[0] == dut.addr and sock.local[1] == peer.dport
     peer.expect_silence(300)
 
 
@@ -118,7 +119,7 @@ def test_passive_option_negotiation(dut, offer):
     peer.send_syn()
     synack = peer.expect_syn_ack()
     options = options_of(synack)
-    assert options.get("MSS") == MSS_1500
+    assert options.get("MSS") == mss_for_mtu(dut)
     assert ("WScale" in options) == ("wscale" in offer), options
     if "WScale" in options:
         assert 0 <= options["WScale"] <= 14
@@ -154,14 +155,14 @@ def test_active_options_offered_and_honoured(dut):
     """
     sock = dut.tcp_socket()
     peer = TcpPeer(dut, dport=None)
-    sock.connect(dut.peer_ip, PEER_PORT)
+    sock.connect(dut.peer_addr, PEER_PORT)
     syn = peer.expect_syn()
     options = options_of(syn)
-    assert options.get("MSS") == MSS_1500
+    assert options.get("MSS") == mss_for_mtu(dut)
     assert "WScale" in options and 0 <= options["WScale"] <= 14, options
     assert options.get("SAckOK") is True, options
     assert "Timestamp" in options and options["Timestamp"][1] == 0, options
-    peer.send("SA", options=[("MSS", 1460)])
+    peer.send("SA", options=[("MSS", mss_for_mtu(dut))])
     ack = peer.expect("A")
     assert "Timestamp" not in options_of(ack)
     assert sock.write(b"0123456789") == 10
@@ -172,15 +173,16 @@ def test_active_options_offered_and_honoured(dut):
 
 
 @pytest.mark.requirement("RFC9293:MUST-15", "RFC9293:MUST-16")
-def test_send_mss_defaults_to_536_without_option(dut):
+def test_send_mss_default_without_option(dut):
     """
-    Purpose: when the peer's SYN carries no MSS option, the DUT sends segments of at most 536 data bytes.
+    Purpose: when the peer's SYN carries no MSS option, the DUT sends segments of at most 536 data bytes
+        over IPv4, 1220 over IPv6 (RFC 8200 8.3: the IPv6 minimum MTU 1280 - 60).
     Setup: fresh DUT; listener on 8080.
     Procedure: the peer's SYN has no options; handshake; the DUT writes 2000 bytes; the peer collects 200 ms
         of segments, acknowledging each.
-    Judgement: every data segment carries at most 536 bytes and the first carries exactly 536; the bytes
-        arrive in order and complete.
-    Reference: RFC 9293 3.7.1 (SendMSS default 536 for IPv4), RFC 1122 4.2.2.6.
+    Judgement: every data segment carries at most 536 (IPv6: 1220) bytes and the first carries exactly that;
+        the bytes arrive in order and complete.
+    Reference: RFC 9293 3.7.1 (SendMSS default 536 for IPv4), RFC 1122 4.2.2.6; RFC 8200 5, 8.3.
     """
     listener = listening(dut)
     peer = TcpPeer(dut, mss=None)
@@ -195,20 +197,22 @@ def test_send_mss_defaults_to_536_without_option(dut):
         if len(peer.received) >= 2000:
             break
     assert bytes(peer.received) == payload
-    assert sizes[0] == 536 and max(sizes) <= 536, sizes
+    default = default_send_mss(dut)
+    assert sizes[0] == default and max(sizes) <= default, sizes
 
 
-@pytest.mark.parametrize("mss", [100, 700, 1460])
+@pytest.mark.parametrize("mss", [100, 700, "largest"])
 @pytest.mark.requirement("RFC9293:MUST-14", "RFC9293:MUST-16")
 def test_send_mss_from_peer_option(dut, mss):
     """
     Purpose: the MSS the peer announces bounds the DUT's data segments.
     Setup: fresh DUT; listener on 8080.
-    Procedure: the peer's SYN carries MSS `mss`; handshake; the DUT writes 3000 bytes; the peer acknowledges
-        what arrives until all 3000 bytes are in.
+    Procedure: the peer's SYN carries MSS `mss` ("largest": 1460 over IPv4, 1440 over IPv6); handshake; the
+        DUT writes 3000 bytes; the peer acknowledges what arrives until all 3000 bytes are in.
     Judgement: every data segment carries at most `mss` bytes, the first exactly `mss`; the stream is intact.
     Reference: RFC 9293 3.7.1; RFC 1122 4.2.2.6.
     """
+    mss = mss_for_mtu(dut) if mss == "largest" else mss
     listener = listening(dut)
     peer = TcpPeer(dut, mss=mss)
     sock = peer.handshake_to(listener)
@@ -233,7 +237,7 @@ def test_effective_mss_excludes_timestamp_option(dut):
     Setup: fresh DUT; listener on 8080.
     Procedure: the peer's SYN carries MSS 1000 and timestamps; handshake; the DUT writes 3000 bytes.
     Judgement: every data segment carries a Timestamp option and at most 988 data bytes (1000 + 20 - 32);
-        the first carries exactly 988; IP total length <= 1040.
+        the first carries exactly 988; IP total length <= 1040 (IPv6: payload length <= 1020).
     Reference: RFC 9293 3.7.1 (Eff.snd.MSS = min(SendMSS+20, MMS_S) - TCPhdrsize - IPoptionsize);
         RFC 6691.
     """
@@ -250,27 +254,38 @@ def test_effective_mss_excludes_timestamp_option(dut):
     sizes = [len(payload_of(s)) for s in segments]
     assert all("Timestamp" in options_of(s) for s in segments)
     assert sizes[0] == 988 and max(sizes) <= 988, sizes
-    assert all(s.underlayer.len <= 1040 for s in segments)
+    if dut.v6:
+        assert all(s.underlayer.plen <= 1020 for s in segments)
+    else:
+        assert all(s.underlayer.len <= 1040 for s in segments)
 
 
-@pytest.mark.parametrize("mtu", [576, 1000, 1500])
+MTUS = {"small": (576, 1280), "medium": (1000, 1400), "standard": (1500, 1500)}  # IPv4, IPv6 (>= 1280)
+
+
+@pytest.mark.parametrize("size", list(MTUS))
 @pytest.mark.requirement("RFC9293:MUST-67", "RFC9293:MUST-14", "RFC9293:MAY-3")
-def test_announced_mss_follows_mtu(mtu, tmp_path):
+def test_announced_mss_follows_mtu(size, family, tmp_path):
     """
     Purpose: the MSS the DUT announces is derived from the largest datagram it can receive (MMS_R) on the
-        interface: MTU - 40.
-    Setup: a DUT built with an interface MTU of `mtu` (not the fixture's 1500); listener on 8080.
-    Procedure: the peer sends SYN (MSS 1460).
-    Judgement: SYN-ACK MSS option = mtu - 40 (also for 576, where it equals the default 536: MAY-3).
-    Reference: RFC 9293 3.7.1 (MSS = MMS_R - 20), RFC 1122 4.2.2.6.
+        interface: MTU - 40 over IPv4, MTU - 60 over IPv6.
+    Setup: a DUT built with an interface MTU of 576, 1000, 1500 (IPv4) or 1280, 1400, 1500 (IPv6: a link MTU
+        is at least 1280, RFC 8200 5), not the fixture's 1500; listener on 8080.
+    Procedure: the peer sends SYN (MSS 1460 / 1440).
+    Judgement: SYN-ACK MSS option = mtu - 40 (also for 576, where it equals the default 536: MAY-3), or
+        mtu - 60 over IPv6 (1220 for 1280, the IPv6 default).
+    Reference: RFC 9293 3.7.1 (MSS = MMS_R - 20), RFC 1122 4.2.2.6; RFC 8200 5, 8.3.
     """
+    mtu = MTUS[size][family == 6]
     dut = Dut(capture=tmp_path / "mss.pcap", mtu=mtu)
     try:
+        dut.use_family(family)
         listener = listening(dut)
         peer = TcpPeer(dut)
         peer.send_syn()
         synack = peer.expect_syn_ack()
-        assert options_of(synack).get("MSS") == mtu - 40
+        assert options_of(synack).get("MSS") == mss_for_mtu(dut, mtu)
+        assert not dut.check_family(), dut.check_family()
         assert listener.state == "LISTEN"
     finally:
         dut.close()
@@ -280,7 +295,7 @@ def test_announced_mss_follows_mtu(mtu, tmp_path):
 def test_simultaneous_open(dut):
     """
     Purpose: both ends send SYN at once (RFC 9293 Figure 8); the DUT completes the connection.
-    Setup: fresh DUT; socket connecting to 198.18.0.1:40000.
+    Setup: fresh DUT; socket connecting to the peer (198.18.0.1 / 2001:db8::1), port 40000.
     Procedure: after the DUT's SYN the peer sends its own SYN (seq 300, no ACK); the DUT answers; the peer
         sends SYN-ACK <SEQ=300><ACK=ISS+1>, then ACK <SEQ=301><ACK=ISS+1>.
     Judgement: to the crossing SYN: SYN-ACK <SEQ=ISS><ACK=301>, state SYN-RECEIVED. To the peer's SYN-ACK: an
@@ -291,7 +306,7 @@ def test_simultaneous_open(dut):
     """
     sock = dut.tcp_socket()
     peer = TcpPeer(dut, dport=None, isn=300)
-    sock.connect(dut.peer_ip, PEER_PORT)
+    sock.connect(dut.peer_addr, PEER_PORT)
     syn = peer.expect_syn()
     iss = syn.seq
     peer.send_syn()
@@ -333,7 +348,7 @@ def test_passive_syn_received_reset_returns_to_listen(dut):
     assert rst.seq == stale[TCP].ack
     other = TcpPeer(dut, sport=PEER_PORT + 1, dport=DUT_PORT)
     sock = other.handshake_to(listener)
-    assert sock.remote == (dut.peer_ip, PEER_PORT + 1)
+    assert sock.remote == (dut.peer_addr, PEER_PORT + 1)
     assert listener.accept() is None
     assert listener.state == "LISTEN"
 
@@ -401,44 +416,58 @@ def test_local_address_of_bound_socket_is_used(dut):
     """
     Purpose: a socket bound to one of the DUT's addresses opens from it, and a connection accepted on an
         address answers from that address.
-    Setup: fresh DUT with a second address 198.18.0.3/24.
-    Procedure: (a) a socket bound to 198.18.0.3:5555 connects to 198.18.0.1:40000; (b) a listener on
-        0.0.0.0:8080 gets a SYN addressed to 198.18.0.3, handshake, the DUT writes data.
-    Judgement: (a) the SYN's source is 198.18.0.3:5555; (b) the SYN-ACK and the data segment come from
-        198.18.0.3, and accept()'s socket has local (198.18.0.3, 8080).
+    Setup: fresh DUT with a second address 198.18.0.3/24 (IPv6: 2001:db8::3/64).
+    Procedure: (a) a socket bound to the second address, port 5555, connects to the peer, port 40000; (b) a
+        listener on the wildcard address, port 8080, gets a SYN addressed to the second address, handshake,
+        the DUT writes data.
+    Judgement: (a) the SYN's source is the second address, port 5555; (b) the SYN-ACK and the data segment come
+        from the second address, and accept()'s socket has local (second address, 8080).
     Reference: RFC 9293 3.9.1.1 (OPEN local address), 3.10.1; RFC 1122 4.2.3.7.
     """
-    assert dut.stack.ipv4.add_address(dut.eth, "198.18.0.3", 24)
-    dut.prime_arp()
+    second = dut.other_addr(3)
+    if dut.v6:
+        assert dut.stack.ipv6.add_address(dut.eth, second, 64)
+    else:
+        assert dut.stack.ipv4.add_address(dut.eth, second, 24)
+    dut.prime_neighbour()
     active = dut.tcp_socket()
-    active.bind("198.18.0.3", 5555)
-    active.connect(dut.peer_ip, PEER_PORT)
+    active.bind(second, 5555)
+    active.connect(dut.peer_addr, PEER_PORT)
     syn = dut.expect(lambda f: TCP in f and f[TCP].flags == "S", timeout_ms=200)
-    assert syn[IP].src == "198.18.0.3" and syn[TCP].sport == 5555
+    assert syn[dut.ip_class].src == second and syn[TCP].sport == 5555
     listener = listening(dut)
-    peer = TcpPeer(dut, sport=PEER_PORT + 1, dport=DUT_PORT, dut_ip="198.18.0.3")
+    peer = TcpPeer(dut, sport=PEER_PORT + 1, dport=DUT_PORT, dut_ip=second)
     sock = peer.handshake_to(listener)
-    assert peer.segments[0][IP].src == "198.18.0.3"
-    assert sock.local == ("198.18.0.3", DUT_PORT)
+    assert peer.segments[0][dut.ip_class].src == second
+    assert sock.local == (second, DUT_PORT)
     assert sock.write(b"hello") == 5
     data = peer.expect("PA", timeout_ms=200)
-    assert data.underlayer.src == "198.18.0.3"
+    assert data.underlayer.src == second
 
 
-@pytest.mark.parametrize("address", ["198.18.0.255", "255.255.255.255", "224.0.0.1", "0.0.0.0"])
+@pytest.mark.parametrize("address", ["directed-broadcast", "limited-broadcast", "multicast", "unspecified"])
 @pytest.mark.requirement("RFC9293:MUST-46")
 def test_connect_to_broadcast_or_multicast_is_rejected(dut, address):
     """
-    Purpose: an active OPEN to a broadcast or multicast address (or the unspecified address) is refused.
+    Purpose: an active OPEN to a broadcast or multicast address (or the unspecified address) is refused;
+        over IPv4 and IPv6 (IPv6 has no broadcast: its variants use the all-nodes ff02::1 and the
+        solicited-node ff02::1:ff00:1 multicast groups, RFC 4291 2.7.1).
     Setup: fresh DUT.
-    Procedure: sock.connect(address, 80).
+    Procedure: sock.connect(address, 80): 198.18.0.255, 255.255.255.255, 224.0.0.1, 0.0.0.0 over IPv4;
+        ff02::1:ff00:1, ff02::1, ff02::2, :: over IPv6.
     Judgement: picotcp.SocketError is raised; nothing is sent; the socket is not in SYN-SENT.
     Reference: RFC 9293 3.9.1.1, 3.10.1 (OPEN); RFC 1122 4.2.3.10.
     """
-    dut.prime_arp()
+    addresses = {
+        4: {"directed-broadcast": "198.18.0.255", "limited-broadcast": "255.255.255.255",
+            "multicast": "224.0.0.1", "unspecified": "0.0.0.0"},
+        6: {"directed-broadcast": "ff02::1:ff00:1", "limited-broadcast": "ff02::1", "multicast": "ff02::2",
+            "unspecified": "::"},
+    }
+    dut.prime_neighbour()
     sock = dut.tcp_socket()
     with pytest.raises(picotcp.SocketError):
-        sock.connect(address, 80)
+        sock.connect(addresses[dut.family][address], 80)
     dut.expect_silence(1500)
     assert sock.state != "SYN-SENT"
 
@@ -497,6 +526,7 @@ def test_isn_differs_nonlinearly_across_connections(dut, tmp_path):
     assert any(second_diffs), second_diffs
     other = Dut(capture=tmp_path / "other.pcap", seed=2)
     try:
+        other.use_family(dut.family)
         other_listener = listening(other)
         if other.now_ms < dut.now_ms:
             other.clock.set(ms=dut.now_ms)

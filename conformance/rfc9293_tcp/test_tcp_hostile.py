@@ -1,7 +1,7 @@
 """Hostile and malformed segments: each is dropped with its exact reason counted, and draws the exact
 reaction (usually none: no RST, no ACK, no SYN-ACK, no state change, nothing delivered). Also segments to
 or from broadcast and multicast addresses, ICMP errors about connections, a peer that never acknowledges,
-a flood of SYNs against a listener.
+a flood of SYNs against a listener. Over IPv4 and IPv6 (conftest.py), but for IPv4 options.
 
 Malformed segments are sent both to a listening port (where a valid SYN would draw a SYN-ACK) and, where
 it matters, into an ESTABLISHED connection (where valid data would be delivered and acknowledged)."""
@@ -11,6 +11,7 @@ import random
 import pytest
 from scapy.all import ICMP, IP, TCP, Ether, Raw, raw
 from scapy.layers.inet import IPOption_Router_Alert
+from scapy.layers.inet6 import ICMPv6DestUnreach, ICMPv6ParamProblem, ICMPv6TimeExceeded
 
 from harness.tcp_peer import DUT_PORT, TcpPeer, bring_to_state, build_segment, seq_add
 
@@ -19,7 +20,7 @@ BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
 
 def listening(dut, port=DUT_PORT, backlog=4):
     listener = dut.tcp_socket()
-    listener.bind("0.0.0.0", port)
+    listener.bind(dut.wildcard, port)
     listener.listen(backlog)
     return listener
 
@@ -30,7 +31,7 @@ def assert_listener_untouched(dut, listener, peer):
     assert listener.accept() is None
     other = TcpPeer(dut, sport=peer.sport + 1000, dport=listener.local[1])
     sock = other.handshake_to(listener)
-    assert sock.remote == (dut.peer_ip, peer.sport + 1000)
+    assert sock.remote == (dut.peer_addr, peer.sport + 1000)
 
 
 # ---- header malformations ---------------------------------------------------------------------------------
@@ -273,23 +274,29 @@ def test_syn_fin_in_established_does_not_close(dut):
 # ---- addresses ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dst,dst_mac", [
-    ("198.18.0.255", BROADCAST_MAC),
-    ("255.255.255.255", BROADCAST_MAC),
-    ("224.0.0.1", "01:00:5e:00:00:01"),
-    ("239.1.2.3", "01:00:5e:01:02:03"),
-], ids=["subnet-broadcast", "limited-broadcast", "all-hosts", "multicast"])
+DESTINATIONS = {  # id: (IPv4 destination, MAC), (IPv6 destination, MAC); IPv6 has no broadcast (RFC 4291 2)
+    "subnet-broadcast": (("198.18.0.255", BROADCAST_MAC), ("ff02::1:ff00:2", "33:33:ff:00:00:02")),
+    "limited-broadcast": (("255.255.255.255", BROADCAST_MAC), ("ff02::1", "33:33:00:00:00:01")),
+    "all-hosts": (("224.0.0.1", "01:00:5e:00:00:01"), ("ff02::1", "33:33:00:00:00:01")),
+    "multicast": (("239.1.2.3", "01:00:5e:01:02:03"), ("ff0e::1:2:3", "33:33:00:01:02:03")),
+}
+
+
+@pytest.mark.parametrize("kind", list(DESTINATIONS))
 @pytest.mark.requirement("RFC9293:MUST-57")
-def test_segment_to_broadcast_or_multicast_dropped(dut, dst, dst_mac):
+def test_segment_to_broadcast_or_multicast_dropped(dut, kind):
     """
     Purpose: a SYN (or any segment) addressed to a broadcast or multicast address is discarded silently: no
         SYN-ACK, no RST, no connection.
-    Setup: listener on 0.0.0.0:8080.
-    Procedure: a SYN to `dst`:8080 in a frame to `dst_mac`; then an ACK to `dst`:33333 (no socket).
-    Judgement: silence for 500 ms after each; exactly one drop counted for each (in tcp or ipv4); accept()
-        None; the listener still works on the unicast address.
-    Reference: RFC 9293 3.9.1.1 / Appendix B (MUST-57), RFC 1122 4.2.3.10.
+    Setup: listener on the wildcard address, port 8080.
+    Procedure: a SYN to `dst`:8080 in a frame to `dst_mac`; then an ACK to `dst`:33333 (no socket). `dst` by
+        `kind`: 198.18.0.255, 255.255.255.255, 224.0.0.1, 239.1.2.3 over IPv4; over IPv6 (no broadcast) the
+        DUT's solicited-node group ff02::1:ff00:2, the all-nodes group ff02::1 (twice) and ff0e::1:2:3.
+    Judgement: silence for 500 ms after each; exactly one drop counted for the SYN (in tcp or the IP layer);
+        accept() None; the listener still works on the unicast address.
+    Reference: RFC 9293 3.9.1.1 / Appendix B (MUST-57), RFC 1122 4.2.3.10; RFC 4291 2.7.
     """
+    dst, dst_mac = DESTINATIONS[kind][dut.family == 6]
     listener = listening(dut)
     peer = TcpPeer(dut)
     before = dut.stats()
@@ -304,22 +311,34 @@ def test_segment_to_broadcast_or_multicast_dropped(dut, dst, dst_mac):
     assert_listener_untouched(dut, listener, peer)
 
 
-@pytest.mark.parametrize("src", ["198.18.0.255", "255.255.255.255", "224.0.0.5", "0.0.0.0", "127.0.0.1"])
+SOURCES = {  # id: IPv4 source, IPv6 source (IPv6 has no broadcast: multicast sources of other scopes)
+    "subnet-broadcast": ("198.18.0.255", "ff02::1:ff00:1"),
+    "limited-broadcast": ("255.255.255.255", "ff02::1"),
+    "multicast": ("224.0.0.5", "ff05::2"),
+    "unspecified": ("0.0.0.0", "::"),
+    "loopback": ("127.0.0.1", "::1"),
+}
+
+
+@pytest.mark.parametrize("kind", list(SOURCES))
 @pytest.mark.requirement("RFC9293:MUST-63")
-def test_syn_from_invalid_source_dropped(dut, src):
+def test_syn_from_invalid_source_dropped(dut, kind):
     """
     Purpose: a SYN from an address that cannot be a connection's remote end (broadcast, multicast,
         unspecified, loopback) is dropped: no SYN-ACK (which would go to a broadcast or nowhere).
     Setup: listener on 8080.
-    Procedure: SYN from `src`:40000 to 198.18.0.2:8080.
-    Judgement: silence for 500 ms; exactly one drop counted (in ipv4 or tcp); the listener still works.
-    Reference: RFC 9293 Appendix B (MUST-63: reject SYN from invalid IP address), RFC 1122 4.2.3.10.
+    Procedure: SYN from `src`:40000 to the DUT's port 8080; `src` by `kind`: 198.18.0.255, 255.255.255.255,
+        224.0.0.5, 0.0.0.0, 127.0.0.1 over IPv4; ff02::1:ff00:1, ff02::1, ff05::2, ::, ::1 over IPv6.
+    Judgement: silence for 500 ms; exactly one drop counted (in the IP layer or tcp); the listener still works.
+    Reference: RFC 9293 Appendix B (MUST-63: reject SYN from invalid IP address), RFC 1122 4.2.3.10;
+        RFC 4291 2.5.2, 2.5.3, 2.7 (IPv6 unspecified, loopback, multicast never a source).
     """
+    src = SOURCES[kind][dut.family == 6]
     listener = listening(dut)
     peer = TcpPeer(dut)
     before = dut.stats()
-    segment = build_segment(src, dut.ip, 40000, DUT_PORT, 1000, 0, "S", 65535)
-    dut.send(Ether(src=dut.peer_mac, dst=dut.mac) / IP(src=src, dst=dut.ip, proto=6) / Raw(load=segment))
+    segment = build_segment(src, dut.addr, 40000, DUT_PORT, 1000, 0, "S", 65535)
+    dut.send(dut.ip_frame(src=src, proto=6) / Raw(load=segment))
     peer.expect_silence(500)
     total = sum(sum(m["drop"].values()) for k, m in dut.stats().items() if k != "pools") - \
         sum(sum(m["drop"].values()) for k, m in before.items() if k != "pools")
@@ -327,6 +346,7 @@ def test_syn_from_invalid_source_dropped(dut, src):
     assert_listener_untouched(dut, listener, peer)
 
 
+@pytest.mark.ipv4_only("IPv4 options; IPv6 extension headers are RFC 8200's (rfc8200_ipv6)")
 @pytest.mark.requirement("RFC9293:MUST-50")
 def test_ip_options_ignored_by_tcp(dut):
     """
@@ -360,20 +380,40 @@ def test_ip_options_ignored_by_tcp(dut):
 def icmp_about(peer, dut, last_segment, icmp_type, code):
     """An ICMP error from the peer's router quoting the DUT's segment (IP header + 8 bytes of TCP)."""
     quoted = raw(last_segment.underlayer)[:20 + 8]
-    return (Ether(src=dut.peer_mac, dst=dut.mac) / IP(src="198.18.0.1", dst=dut.ip) /
+    return (Ether(src=dut.peer_mac, dst=dut.mac) / IP(src=dut.peer_ip, dst=dut.ip) /
             ICMP(type=icmp_type, code=code) / Raw(load=quoted))
 
 
-@pytest.mark.parametrize("icmp_type,code", [(3, 0), (3, 1), (3, 5), (11, 0), (12, 0), (4, 0)],
-                         ids=["net-unreachable", "host-unreachable", "source-route-failed", "time-exceeded",
-                              "parameter-problem", "source-quench"])
+def icmp_error_about(dut, last_segment, kind):
+    """The ICMP (IPv4) or ICMPv6 error `kind` (Dut.ICMP_ERRORS) from the peer quoting the DUT's segment: the
+    IPv4 header + 8 bytes of TCP, or (ICMPv6, RFC 4443 2.4 (c)) the whole IPv6 packet."""
+    quoted = raw(last_segment.underlayer)
+    return dut.icmp_error(kind, quoted if dut.v6 else quoted[:20 + 8])
+
+
+# id: (ICMPv4 type, code), (ICMPv6 type, code). RFC 9293 3.9.2.2 lists the soft ICMPv6 errors: Destination
+# Unreachable codes 0 and 3, Time Exceeded codes 0 and 1, Parameter Problem codes 0, 1 and 2. IPv6 has neither
+# "source route failed" nor source quench: those two ids take the remaining soft ICMPv6 errors there.
+SOFT_ERRORS = {
+    "net-unreachable": ((3, 0), (1, 0)),
+    "host-unreachable": ((3, 1), (1, 3)),
+    "source-route-failed": ((3, 5), (4, 2)),  # IPv6: Parameter Problem, unrecognized option
+    "time-exceeded": ((11, 0), (3, 0)),
+    "parameter-problem": ((12, 0), (4, 0)),
+    "source-quench": ((4, 0), (3, 1)),  # IPv6: Time Exceeded, fragment reassembly time exceeded
+}
+
+
+@pytest.mark.parametrize("kind", list(SOFT_ERRORS))
 @pytest.mark.requirement("RFC9293:MUST-54", "RFC9293:MUST-56", "RFC9293:MUST-55")
-def test_soft_icmp_errors_do_not_abort(dut, icmp_type, code):
+def test_soft_icmp_errors_do_not_abort(dut, kind):
     """
     Purpose: soft ICMP errors (destination unreachable codes 0, 1, 5; time exceeded; parameter problem) and
-        source quench about an established connection do not abort it; the DUT keeps retransmitting.
+        source quench about an established connection do not abort it; the DUT keeps retransmitting. Over
+        IPv6 the soft ICMPv6 errors of RFC 9293 3.9.2.2: no route (1/0), address unreachable (1/3), time
+        exceeded (3/0, 3/1), parameter problem (4/0, 4/2); source quench is IPv4's only (MUST-55).
     Setup: ESTABLISHED; the DUT sent 100 bytes that the peer does not acknowledge.
-    Procedure: the ICMP error (type `icmp_type`, code `code`) quoting that segment arrives; 1.1 s pass.
+    Procedure: the ICMP error `kind` (SOFT_ERRORS) quoting that segment arrives; 1.1 s pass.
     Judgement: state ESTABLISHED, no Error event; the segment is retransmitted (same seq) within 1.1 s; after
         the peer acknowledges it the connection carries data normally.
     Reference: RFC 9293 3.9.2.2 (MUST-54, MUST-55: source quench silently discarded, MUST-56: soft errors
@@ -382,7 +422,12 @@ def test_soft_icmp_errors_do_not_abort(dut, icmp_type, code):
     peer, sock = bring_to_state(dut, "ESTABLISHED")
     assert sock.write(bytes(100)) == 100
     segment = peer.expect("PA", timeout_ms=50)
-    dut.send(icmp_about(peer, dut, segment, icmp_type, code))
+    v4, (type6, code6) = SOFT_ERRORS[kind]
+    if not dut.v6:
+        dut.send(icmp_about(peer, dut, segment, *v4))
+    else:
+        icmp6 = {1: ICMPv6DestUnreach, 3: ICMPv6TimeExceeded, 4: ICMPv6ParamProblem}[type6](code=code6)
+        dut.send(dut.ip_frame() / icmp6 / raw(segment.underlayer))
     retransmission = peer.expect("PA", timeout_ms=1100)
     assert retransmission.seq == segment.seq
     assert sock.state == "ESTABLISHED"
@@ -392,14 +437,24 @@ def test_soft_icmp_errors_do_not_abort(dut, icmp_type, code):
     assert peer.expect("PA", timeout_ms=200).seq == seq_add(segment.seq, 100)
 
 
-@pytest.mark.parametrize("code", [2, 3], ids=["protocol-unreachable", "port-unreachable"])
+# ICMPv6 has no "protocol unreachable": an unknown Next Header is a Parameter Problem code 1 (RFC 4443 3.4),
+# which RFC 9293 3.9.2.2 counts among the soft errors (MUST-56, tested above); so only port unreachable is a
+# hard error over both families.
+HARD_ERRORS = [
+    pytest.param(4, "protocol-unreachable", id="ipv4-protocol-unreachable"),
+    pytest.param(4, "port-unreachable", id="ipv4-port-unreachable"),
+    pytest.param(6, "port-unreachable", id="ipv6-port-unreachable"),
+]
+
+
+@pytest.mark.parametrize("family,kind", HARD_ERRORS, indirect=["family"])
 @pytest.mark.requirement("RFC9293:SHLD-26", "RFC9293:MUST-54", "RFC9293:MUST-47")
-def test_hard_icmp_error_aborts_established(dut, code):
+def test_hard_icmp_error_aborts_established(dut, kind):
     """
     Purpose: a hard ICMP error (destination unreachable, protocol or port unreachable) about an established
         connection aborts it and tells the application.
     Setup: ESTABLISHED; the DUT sent 100 bytes, unacknowledged.
-    Procedure: ICMP type 3 code `code` quoting that segment.
+    Procedure: ICMP type 3 code 2 or 3 (ICMPv6 type 1 code 4) quoting that segment.
     Judgement: state CLOSED; the last event is ("Error", "Unreachable"); no retransmission follows (3 s).
     Reference: RFC 9293 3.9.2.2 (SHLD-26: "Destination Unreachable -- codes 2-4: These are hard error
         conditions, so TCP implementations SHOULD abort the connection"), RFC 1122 4.2.3.9.
@@ -407,25 +462,25 @@ def test_hard_icmp_error_aborts_established(dut, code):
     peer, sock = bring_to_state(dut, "ESTABLISHED")
     assert sock.write(bytes(100)) == 100
     segment = peer.expect("PA", timeout_ms=50)
-    dut.send(icmp_about(peer, dut, segment, 3, code))
+    dut.send(icmp_error_about(dut, segment, kind))
     assert sock.state == "CLOSED"
     assert sock.events[-1] == ("Error", "Unreachable")
     peer.expect_silence(3000, any_frame=False)
 
 
-@pytest.mark.parametrize("code", [2, 3], ids=["protocol-unreachable", "port-unreachable"])
+@pytest.mark.parametrize("family,kind", HARD_ERRORS, indirect=["family"])
 @pytest.mark.requirement("RFC9293:SHLD-26", "RFC9293:MUST-54", "RFC9293:MUST-47")
-def test_hard_icmp_error_aborts_opening(dut, code):
+def test_hard_icmp_error_aborts_opening(dut, kind):
     """
     Purpose: a hard ICMP error about the SYN of an active open ends the attempt and tells the application.
     Setup: SYN-SENT (the DUT's SYN seen, not answered).
-    Procedure: ICMP type 3 code `code` quoting the SYN.
+    Procedure: ICMP type 3 code 2 or 3 (ICMPv6 type 1 code 4) quoting the SYN.
     Judgement: state CLOSED; the last event is ("Error", "ConnectionRefused"); no SYN retransmission (3 s).
     Reference: RFC 9293 3.9.2.2 (SHLD-26), RFC 1122 4.2.3.9, RFC 5927 3.2.
     """
     peer, sock = bring_to_state(dut, "SYN-SENT")
     syn = peer.segments[-1]["TCP"]
-    dut.send(icmp_about(peer, dut, syn, 3, code))
+    dut.send(icmp_error_about(dut, syn, kind))
     assert sock.state == "CLOSED"
     assert sock.events[-1] == ("Error", "ConnectionRefused")
     peer.expect_silence(3000, any_frame=False)
@@ -438,7 +493,8 @@ def test_soft_icmp_error_reported_when_connection_times_out(dut):
         when the connection later times out, the error reported is the ICMP one (Unreachable), not a bare
         timeout.
     Setup: ESTABLISHED; the DUT sent 100 bytes, unacknowledged.
-    Procedure: ICMP host unreachable (type 3 code 1) quoting that segment; the peer then never answers; up
+    Procedure: ICMP host unreachable (type 3 code 1; ICMPv6 address unreachable, type 1 code 3) quoting that
+        segment; the peer then never answers; up
         to 60 minutes of virtual time.
     Judgement: right after the ICMP error the connection is ESTABLISHED with no Error event; when it gives up,
         the last event is ("Error", "Unreachable") and the state CLOSED.
@@ -447,7 +503,7 @@ def test_soft_icmp_error_reported_when_connection_times_out(dut):
     peer, sock = bring_to_state(dut, "ESTABLISHED")
     assert sock.write(bytes(100)) == 100
     segment = peer.expect("PA", timeout_ms=50)
-    dut.send(icmp_about(peer, dut, segment, 3, 1))
+    dut.send(icmp_error_about(dut, segment, "host-unreachable"))
     assert sock.state == "ESTABLISHED"
     assert not [e for e in sock.events if e[0] == "Error"]
     dut.step_ms = 1000
@@ -465,7 +521,8 @@ def test_icmp_error_with_sequence_outside_window_ignored(dut):
     Purpose: an ICMP error whose quoted TCP sequence number is not in flight (SND.UNA..SND.NXT) is not
         believed (it may be forged): even a hard error then does not abort the connection.
     Setup: ESTABLISHED; the DUT sent 100 bytes, unacknowledged.
-    Procedure: ICMP port unreachable quoting the segment with its sequence number moved 1 000 000 ahead.
+    Procedure: ICMP (ICMPv6) port unreachable quoting the segment with its sequence number moved 1 000 000
+        ahead.
     Judgement: state ESTABLISHED, no Error event; the segment is retransmitted after its RTO.
     Reference: RFC 9293 3.9.2.2 (ICMP errors directed to the connection), RFC 5927 4.1 (sequence number
         check), RFC 5961 (blind attacks).
@@ -476,8 +533,8 @@ def test_icmp_error_with_sequence_outside_window_ignored(dut):
     forged = segment.underlayer.copy()
     forged[TCP].seq = seq_add(segment.seq, 1_000_000)
     del forged[TCP].chksum
-    forged = IP(raw(forged))
-    dut.send(icmp_about(peer, dut, forged[TCP], 3, 3))
+    forged = dut.ip_class(raw(forged))
+    dut.send(icmp_error_about(dut, forged[TCP], "port-unreachable"))
     assert sock.state == "ESTABLISHED"
     assert not [e for e in sock.events if e[0] == "Error"]
     assert peer.expect("PA", timeout_ms=1100).seq == segment.seq
@@ -569,10 +626,9 @@ def test_syn_flood_does_not_exhaust_pools(dut):
     tcp_capacity = pools_before["tcp"]["capacity"]
     for _ in range(500):
         sport = rng.randrange(1024, 65535)
-        segment = build_segment(dut.peer_ip, dut.ip, sport, DUT_PORT, rng.randrange(1 << 32), 0, "S", 65535,
+        segment = build_segment(dut.peer_addr, dut.addr, sport, DUT_PORT, rng.randrange(1 << 32), 0, "S", 65535,
                                 b"\x02\x04\x05\xb4")
-        dut.send(Ether(src=dut.peer_mac, dst=dut.mac) / IP(src=dut.peer_ip, dst=dut.ip, proto=6) /
-                 Raw(load=segment))
+        dut.send(dut.ip_frame(proto=6) / Raw(load=segment))
         assert dut.stats()["pools"]["tcp"]["in_use"] < tcp_capacity
     dut.receive(0)
     pools = dut.stats()["pools"]

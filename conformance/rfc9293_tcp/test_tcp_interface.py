@@ -1,8 +1,9 @@
 """The user/TCP interface (RFC 9293 3.9.1) as far as it shows on the wire: passive OPENs next to existing
-connections, TTL and Diffserv set by the application, errors reported to it."""
+connections, TTL and Diffserv set by the application, errors reported to it.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
-from scapy.all import IP
 
 import picotcp
 from harness.tcp_peer import DUT_PORT, PEER_PORT, TcpPeer, bring_to_state, payload_of
@@ -14,26 +15,27 @@ def test_listen_while_connection_on_same_port_is_opening(dut):
     Purpose: an application can LISTEN on a port while a connection with the same local port is in SYN-SENT;
         both then work.
     Setup: fresh DUT.
-    Procedure: socket A bound to 0.0.0.0:8080 connects to 198.18.0.1:40000 (SYN-SENT); socket B binds
-        0.0.0.0:8080 and listens; the peer answers A's SYN; a second peer (port 40001) connects to B.
+    Procedure: socket A bound to the wildcard address (0.0.0.0 / ::), port 8080, connects to the peer
+        (198.18.0.1 / 2001:db8::1), port 40000 (SYN-SENT); socket B binds the wildcard address, port 8080, and
+        listens; the peer answers A's SYN; a second peer (port 40001) connects to B.
     Judgement: B's bind and listen succeed; A reaches ESTABLISHED from local port 8080; B accepts the second
         peer's connection (remote port 40001); A's state is unaffected by B's handshake.
     Reference: RFC 9293 3.9.1.1 (OPEN, MUST-42).
     """
     a = dut.tcp_socket()
-    a.bind("0.0.0.0", DUT_PORT)
+    a.bind(dut.wildcard, DUT_PORT)
     peer_a = TcpPeer(dut, sport=PEER_PORT, dport=None)
-    a.connect(dut.peer_ip, PEER_PORT)
+    a.connect(dut.peer_addr, PEER_PORT)
     syn = peer_a.expect_syn()
     assert syn.sport == DUT_PORT and a.state == "SYN-SENT"
     b = dut.tcp_socket()
-    b.bind("0.0.0.0", DUT_PORT)
+    b.bind(dut.wildcard, DUT_PORT)
     b.listen(4)
     assert b.state == "LISTEN"
     peer_a.handshake_from(a, connect=False, syn=syn)
     peer_b = TcpPeer(dut, sport=PEER_PORT + 1, dport=DUT_PORT)
     accepted = peer_b.handshake_to(b)
-    assert accepted.remote == (dut.peer_ip, PEER_PORT + 1)
+    assert accepted.remote == (dut.peer_addr, PEER_PORT + 1)
     assert a.state == "ESTABLISHED"
 
 
@@ -51,7 +53,7 @@ def test_passive_open_does_not_affect_existing_connection(dut):
     peer, sock = bring_to_state(dut, "ESTABLISHED", passive=True)
     peer.listener.close()
     again = dut.tcp_socket()
-    again.bind("0.0.0.0", DUT_PORT)
+    again.bind(dut.wildcard, DUT_PORT)
     again.listen(4)
     assert again.state == "LISTEN"
     peer.send("PA", b"still mine")
@@ -65,10 +67,11 @@ def test_passive_open_does_not_affect_existing_connection(dut):
 @pytest.mark.requirement("RFC9293:MUST-49")
 def test_ttl_set_by_application(dut):
     """
-    Purpose: the application can set the TTL of its connection's datagrams.
+    Purpose: the application can set the TTL of its connection's datagrams (over IPv6 the Hop Limit,
+        RFC 8200 3).
     Setup: ESTABLISHED.
     Procedure: set_option("Ttl", 7); the DUT writes 10 bytes.
-    Judgement: get_option("Ttl") is 7; the data segment's IP TTL is 7.
+    Judgement: get_option("Ttl") is 7; the data segment's IP TTL (IPv6 Hop Limit) is 7.
     Reference: RFC 9293 3.9.2.1 (MUST-49: "the TTL value ... MUST be configurable"), RFC 1122 4.2.2.19.
     """
     peer, sock = bring_to_state(dut, "ESTABLISHED")
@@ -76,7 +79,8 @@ def test_ttl_set_by_application(dut):
     assert sock.get_option("Ttl") == 7
     assert sock.write(b"0123456789") == 10
     data = peer.expect("PA", timeout_ms=200)
-    assert data.underlayer[IP].ttl == 7
+    ip = data.underlayer
+    assert (ip.hlim if dut.v6 else ip.ttl) == 7
 
 
 @pytest.mark.requirement("RFC9293:MUST-48", "RFC9293:SHLD-22", "RFC9293:SHLD-21")
@@ -86,18 +90,19 @@ def test_diffserv_set_by_application(dut):
         unchanged, also during the connection.
     Setup: ESTABLISHED.
     Procedure: set_option("Tos", 0xB8) (EF); the DUT writes 10 bytes; then set_option("Tos", 0x28) and 10 more.
-    Judgement: the first data segment's TOS byte is 0xB8, the second's 0x28.
-    Reference: RFC 9293 3.9.1.1 (MUST-48, SHLD-21, SHLD-22), RFC 2474.
+    Judgement: the first data segment's TOS byte (IPv6 Traffic Class) is 0xB8, the second's 0x28.
+    Reference: RFC 9293 3.9.1.1 (MUST-48, SHLD-21, SHLD-22), RFC 2474; RFC 8200 7.
     """
     peer, sock = bring_to_state(dut, "ESTABLISHED")
     sock.set_option("NoDelay", 1)
     sock.set_option("Tos", 0xB8)
     assert sock.write(b"0123456789") == 10
-    assert peer.expect("PA", timeout_ms=200).underlayer[IP].tos == 0xB8
+    tos = (lambda ip: ip.tc) if dut.v6 else (lambda ip: ip.tos)
+    assert tos(peer.expect("PA", timeout_ms=200).underlayer) == 0xB8
     peer.send("A")
     sock.set_option("Tos", 0x28)
     assert sock.write(b"abcdefghij") == 10
-    assert peer.expect("PA", timeout_ms=200).underlayer[IP].tos == 0x28
+    assert tos(peer.expect("PA", timeout_ms=200).underlayer) == 0x28
 
 
 @pytest.mark.requirement("RFC9293:MUST-47", "RFC9293:MUST-12")
@@ -105,7 +110,8 @@ def test_refused_connection_reported(dut):
     """
     Purpose: a connection refused by the peer (RST to the SYN) is reported to the application.
     Setup: fresh DUT.
-    Procedure: connect to 198.18.0.1:40000; the peer answers the SYN with RST+ACK (ack = ISS+1).
+    Procedure: connect to the peer (198.18.0.1 / 2001:db8::1), port 40000; the peer answers the SYN with RST+ACK
+        (ack = ISS+1).
     Judgement: state CLOSED; events [("Error", "ConnectionRefused")]; write() raises picotcp.SocketError; no
         SYN retransmission within 3 s.
     Reference: RFC 9293 3.10.7.3 (SYN-SENT: RST with acceptable ACK: "connection reset"), 3.9.1 (error report).
@@ -123,17 +129,17 @@ def test_bind_twice_to_same_port_refused(dut):
     """
     Purpose: two listeners on the same local address and port are refused (the second bind or listen
         raises), so connections cannot be split unpredictably between them.
-    Setup: a listener on 0.0.0.0:8080.
-    Procedure: a second socket binds 0.0.0.0:8080 and listens.
+    Setup: a listener on the wildcard address (0.0.0.0 / ::), port 8080.
+    Procedure: a second socket binds the wildcard address (0.0.0.0 / ::), port 8080 and listens.
     Judgement: picotcp.SocketError (AddressInUse) is raised by bind or listen.
     Reference: RFC 9293 3.9.1.1 (OPEN: a passive OPEN either creates a LISTEN record or returns an error).
     """
     first = dut.tcp_socket()
-    first.bind("0.0.0.0", DUT_PORT)
+    first.bind(dut.wildcard, DUT_PORT)
     first.listen(4)
     second = dut.tcp_socket()
     with pytest.raises(picotcp.SocketError) as raised:
-        second.bind("0.0.0.0", DUT_PORT)
+        second.bind(dut.wildcard, DUT_PORT)
         second.listen(4)
     assert raised.value.name == "AddressInUse"
 
@@ -174,7 +180,7 @@ def test_application_sets_r2_for_syn(dut):
     """
     Purpose: the application can set R2 for an active open (the time its SYN keeps being retransmitted).
     Setup: fresh DUT; a socket with set_option("ConnectTimeoutMs", 5000) before connect.
-    Procedure: connect to 198.18.0.1:40000; the peer never answers.
+    Procedure: connect to the peer (198.18.0.1 / 2001:db8::1), port 40000; the peer never answers.
     Judgement: ("Error", "TimedOut") comes at least 5 s and at most 8 s after the first SYN (SYNs at 0, 1, 3,
         7 s: R2 is reached by the retransmission after 5 s); state CLOSED.
     Reference: RFC 9293 3.8.3 (MUST-21, MUST-22).
@@ -185,7 +191,7 @@ def test_application_sets_r2_for_syn(dut):
     sock.set_option("ConnectTimeoutMs", 5000)
     assert sock.get_option("ConnectTimeoutMs") == 5000
     peer = Peer(dut, dport=None)
-    sock.connect(dut.peer_ip, PEER_PORT)
+    sock.connect(dut.peer_addr, PEER_PORT)
     peer.expect_syn()
     t0 = dut.now_ms
     while dut.now_ms - t0 < 60_000 and ("Error", "TimedOut") not in list(sock.events):

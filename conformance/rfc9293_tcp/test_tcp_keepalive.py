@@ -1,6 +1,8 @@
 """Keep-alives (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off by default, on request, only after idleness, the
 interval configurable with a default of at least two hours, tolerant of lost ACKs, and the connection
-dropped (TimedOut) when the peer stays silent."""
+dropped (TimedOut) when the peer stays silent.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 

@@ -1,6 +1,8 @@
 """TCP options (RFC 9293 3.1, 3.2, 3.7.1; RFC 7323; RFC 2018): the mandatory set, options in any segment,
 unknown options ignored, options at any alignment, the DUT's own option format, timestamps (echo, PAWS,
-segments missing them) and SACK blocks the DUT reports."""
+segments missing them) and SACK blocks the DUT reports.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 from scapy.all import TCP
@@ -11,7 +13,7 @@ from harness.tcp_peer import (DUT_PORT, TcpPeer, bring_to_state, check_option_fo
 
 def listening(dut, port=DUT_PORT):
     listener = dut.tcp_socket()
-    listener.bind("0.0.0.0", port)
+    listener.bind(dut.wildcard, port)
     listener.listen(4)
     return listener
 

@@ -1,6 +1,8 @@
 """Retransmission (RFC 9293 3.8.1, 3.8.3; RFC 6298; RFC 5681 3.2): the initial RTO of 1 s and its doubling
 for SYNs and data, Karn's algorithm seen through the RTO, the RTO computed from samples, fast retransmit
-after three duplicate ACKs, and giving up (R2) with the application told TimedOut."""
+after three duplicate ACKs, and giving up (R2) with the application told TimedOut.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 
@@ -21,14 +23,15 @@ def test_syn_retransmitted_after_one_second_then_doubling(dut):
     Purpose: an unanswered SYN is retransmitted after the initial RTO of 1 s, then after 2 s, 4 s, 8 s
         (exponential backoff), each time identical.
     Setup: fresh DUT.
-    Procedure: connect to 198.18.0.1:40000; the peer never answers; watch 15.1 s of virtual time.
+    Procedure: connect to the peer (198.18.0.1 / 2001:db8::1), port 40000; the peer never answers; watch 15.1 s
+        of virtual time.
     Judgement: SYNs at t0, t0+1000, t0+3000, t0+7000, t0+15000 (each +-20 ms), all with the same sequence
         number, ports and MSS option; state SYN-SENT throughout.
     Reference: RFC 6298 2.1 (initial RTO 1 s), 5.5 (back off), 5.7; RFC 9293 3.8.1, 3.8.3 (SYN retransmission).
     """
     sock = dut.tcp_socket()
     peer = TcpPeer(dut, dport=None)
-    sock.connect(dut.peer_ip, PEER_PORT)
+    sock.connect(dut.peer_addr, PEER_PORT)
     first = peer.expect_syn()
     t0 = dut.now_ms
     seen = retransmission_times(peer, 15_100)
@@ -256,7 +259,8 @@ def test_gives_up_on_unanswered_syn_after_three_minutes(dut):
     Purpose: an unanswered active open is retried (same mechanism as data) for at least 3 minutes before
         the application is told ("Error", "TimedOut").
     Setup: fresh DUT.
-    Procedure: connect to 198.18.0.1:40000; the peer never answers; virtual time runs up to 60 minutes.
+    Procedure: connect to the peer (198.18.0.1 / 2001:db8::1), port 40000; the peer never answers; virtual time
+        runs up to 60 minutes.
     Judgement: all SYNs identical; the TimedOut event comes at least 180 s after the first SYN; state CLOSED
         after it; no SYN after it.
     Reference: RFC 9293 3.8.3 ("R2 for a SYN segment MUST be set large enough to provide retransmission of
@@ -264,7 +268,7 @@ def test_gives_up_on_unanswered_syn_after_three_minutes(dut):
     """
     sock = dut.tcp_socket()
     peer = TcpPeer(dut, dport=None)
-    sock.connect(dut.peer_ip, PEER_PORT)
+    sock.connect(dut.peer_addr, PEER_PORT)
     first = peer.expect_syn()
     t0 = dut.now_ms
     gave_up = None
@@ -286,21 +290,21 @@ def test_initial_window_and_slow_start(dut):
     """
     Purpose: the first flight is limited by the initial window (3 segments for an SMSS of 1460), and in slow
         start each ACK of a full segment lets the congestion window grow by one SMSS.
-    Setup: ESTABLISHED; peer MSS 1460, window 65535.
+    Setup: ESTABLISHED; peer MSS 1460 (IPv6: 1440), window 65535.
     Procedure: the DUT writes 16 384 bytes (its whole send buffer); the peer collects the first flight, then
         acknowledges each of its segments with a separate ACK (all at one instant), and collects the second
         flight.
-    Judgement: first flight: full 1460-byte segments totalling at most 4380 bytes (IW = 3 * SMSS for
-        1095 < SMSS <= 2190) and at least one segment; second flight: twice as many segments as the first
-        (one SMSS of growth per ACK), all within the peer's window.
+    Judgement: first flight: full 1460-byte (IPv6: 1440-byte) segments totalling at most 3 * SMSS bytes
+        (IW = 3 * SMSS for 1095 < SMSS <= 2190) and at least one segment; second flight: twice as many
+        segments as the first (one SMSS of growth per ACK), all within the peer's window.
     Reference: RFC 5681 3.1 (IW, slow start: cwnd += min(N, SMSS) per ACK); RFC 9293 3.8.2 (MUST-19).
     """
     peer, sock = bring_to_state(dut, "ESTABLISHED")
     assert sock.write(bytes(16_384)) == 16_384
     first = [s for s in peer.collect(50) if payload_of(s)]
     sizes = [len(payload_of(s)) for s in first]
-    assert first and sum(sizes) <= 4380, sizes
-    assert all(size == 1460 for size in sizes), sizes
+    assert first and sum(sizes) <= 3 * peer.mss, sizes
+    assert all(size == peer.mss for size in sizes), sizes
     for seg in first:
         peer.send("A", ack=seq_add(seg.seq, len(payload_of(seg))))
     second = [s for s in peer.collect(50) if payload_of(s)]
@@ -316,8 +320,8 @@ def test_timeout_collapses_window_to_one_segment(dut):
     Setup: ESTABLISHED; peer MSS 1460.
     Procedure: the DUT writes 8000 bytes; the peer drops the whole first flight (3 segments); after the RTO
         (1 s) the peer collects for 100 ms, then acknowledges the retransmitted segment and collects again.
-    Judgement: at the timeout exactly one segment is sent: 1460 bytes at ISS+1; after its ACK at most two
-        segments are sent (cwnd 2 * SMSS), the first starting at ISS+1461.
+    Judgement: at the timeout exactly one segment is sent: SMSS (1460, IPv6 1440) bytes at ISS+1; after its
+        ACK at most two segments are sent (cwnd 2 * SMSS), the first starting at ISS+1+SMSS.
     Reference: RFC 5681 3.1 ("the congestion window is set to the loss window, LW, which equals 1 full-sized
         segment"); RFC 6298 5.4.
     """
@@ -328,11 +332,11 @@ def test_timeout_collapses_window_to_one_segment(dut):
     assert not [s for s in peer.collect(900) if payload_of(s)]  # 950 ms after the write: nothing yet
     burst = [s for s in peer.collect(150) if payload_of(s)]
     assert len(burst) == 1, [peer.describe(s) for s in burst]
-    assert burst[0].seq == seq_add(peer.dut_isn, 1) and len(payload_of(burst[0])) == 1460
-    peer.send("A", ack=seq_add(peer.dut_isn, 1461))
+    assert burst[0].seq == seq_add(peer.dut_isn, 1) and len(payload_of(burst[0])) == peer.mss
+    peer.send("A", ack=seq_add(peer.dut_isn, 1 + peer.mss))
     after = [s for s in peer.collect(50) if payload_of(s)]
     assert 1 <= len(after) <= 2, [peer.describe(s) for s in after]
-    assert after[0].seq == seq_add(peer.dut_isn, 1461)
+    assert after[0].seq == seq_add(peer.dut_isn, 1 + peer.mss)
 
 
 def _frames_until_arp_request(dut, peer, duration_ms):
@@ -342,7 +346,7 @@ def _frames_until_arp_request(dut, peer, duration_ms):
     end = dut.now_ms + duration_ms
     while dut.now_ms < end:
         for frame in dut.receive(10):
-            if ARP in frame and frame[ARP].op == 1 and frame[ARP].pdst == dut.peer_ip:
+            if ARP in frame and frame[ARP].op == 1 and frame[ARP].pdst == dut.peer_addr:
                 out.append((dut.now_ms, "arp", frame))
                 return out
             if peer.is_mine(frame):
@@ -353,10 +357,12 @@ def _frames_until_arp_request(dut, peer, duration_ms):
 
 def _answer_arp(dut, request):
     dut.send(Ether(src=dut.peer_mac, dst=request[Ether].src)
-             / ARP(op=2, hwsrc=dut.peer_mac, psrc=dut.peer_ip, hwdst=request[ARP].hwsrc, pdst=request[ARP].psrc))
+             / ARP(op=2, hwsrc=dut.peer_mac, psrc=dut.peer_addr, hwdst=request[ARP].hwsrc, pdst=request[ARP].psrc))
 
 
 @pytest.mark.requirement("RFC9293:MUST-20", "RFC9293:SHLD-10")
+@pytest.mark.ipv4_only("the IP layer's reaction to negative advice is an ARP re-resolution; IPv6 finds an "
+                       "unreachable neighbour by NUD, RFC 4861 7.3 (rfc4861_nd)")
 def test_negative_advice_at_r1_for_data(dut):
     """
     Purpose: when the same data segment has been retransmitted R1 = 3 times, the DUT gives negative advice to
@@ -398,6 +404,7 @@ def test_negative_advice_at_r1_for_data(dut):
 
 
 @pytest.mark.requirement("RFC9293:MUST-22", "RFC9293:MUST-20")
+@pytest.mark.ipv4_only("ARP re-resolution; IPv6 uses NUD, RFC 4861 7.3 (rfc4861_nd)")
 def test_negative_advice_at_r1_for_syn(dut):
     """
     Purpose: an unanswered SYN follows the same R1 procedure as data: after 3 retransmissions the IP layer
@@ -414,7 +421,7 @@ def test_negative_advice_at_r1_for_syn(dut):
     sock = dut.tcp_socket()
     peer = TcpPeer(dut, dport=None)
     dut.stop_answering_arp()  # the scenario answers the ARP request itself
-    sock.connect(dut.peer_ip, PEER_PORT)
+    sock.connect(dut.peer_addr, PEER_PORT)
     first = peer.expect_syn()
     t0 = dut.now_ms
     seen = _frames_until_arp_request(dut, peer, 20_000)

@@ -2,7 +2,9 @@
 RST or for a SYN on a synchronized connection, the segment is dropped whole - nothing else it carries
 (acknowledgment, window, data, FIN, timestamps) is used - and only a RST at exactly RCV.NXT ends the
 connection. (The challenge ACKs themselves, the out-of-window and exact RST rules, ACK throttling and the
-data-injection ACK check are in test_tcp_rst.py, test_tcp_state_matrix.py and test_tcp_hostile.py.)"""
+data-injection ACK check are in test_tcp_rst.py, test_tcp_state_matrix.py and test_tcp_hostile.py.)
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 

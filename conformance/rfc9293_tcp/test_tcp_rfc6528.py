@@ -4,7 +4,9 @@ F SipHash-2-4 keyed by 128 bits that come from the platform's random source. The
 deterministic virtual platform (port/virtual_platform.hpp: xoshiro256** seeded by splitmix64), so the test
 can regenerate that random stream and find the key in it; on a real port the same bits come from the
 platform's random generator. (The clock term and unpredictability across connections are in
-test_tcp_handshake.py: test_isn_is_clock_driven, test_isn_differs_nonlinearly_across_connections.)"""
+test_tcp_handshake.py: test_isn_is_clock_driven, test_isn_differs_nonlinearly_across_connections.)
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import ipaddress
 import struct
@@ -80,8 +82,9 @@ def random_words(seed: int, count: int) -> list[int]:
 
 
 def message(local_ip, local_port, remote_ip, remote_port) -> bytes:
-    return (ipaddress.IPv4Address(local_ip).packed + struct.pack("!H", local_port) +
-            ipaddress.IPv4Address(remote_ip).packed + struct.pack("!H", remote_port))
+    """The SipHash message: local address (4 or 16 bytes), port, remote address, port (network order)."""
+    return (ipaddress.ip_address(local_ip).packed + struct.pack("!H", local_port) +
+            ipaddress.ip_address(remote_ip).packed + struct.pack("!H", remote_port))
 
 
 def isn(key, now_ms, *tuple4) -> int:
@@ -145,35 +148,36 @@ def test_isn_is_siphash_of_tuple_with_random_128_bit_key(dut, tmp_path):
         secret data"; the secret of a reasonable length, a random or per-host secret).
     """
     listener = dut.tcp_socket()
-    listener.bind("0.0.0.0", DUT_PORT)
+    listener.bind(dut.wildcard, DUT_PORT)
     listener.listen(8)
     first, t1 = passive_isn(dut, PEER_PORT)
-    key = find_key(1, t1, first, dut.ip, DUT_PORT, dut.peer_ip, PEER_PORT)
+    key = find_key(1, t1, first, dut.addr, DUT_PORT, dut.peer_addr, PEER_PORT)
     second, t2 = passive_isn(dut, PEER_PORT + 1)
-    assert second == isn(key, t2, dut.ip, DUT_PORT, dut.peer_ip, PEER_PORT + 1)
+    assert second == isn(key, t2, dut.addr, DUT_PORT, dut.peer_addr, PEER_PORT + 1)
     dut.advance(7)
     third, t3 = passive_isn(dut, PEER_PORT + 2)
     dut.advance(10_000)
     fourth, t4 = passive_isn(dut, PEER_PORT + 2)
-    assert third == isn(key, t3, dut.ip, DUT_PORT, dut.peer_ip, PEER_PORT + 2)
-    assert fourth == isn(key, t4, dut.ip, DUT_PORT, dut.peer_ip, PEER_PORT + 2)
+    assert third == isn(key, t3, dut.addr, DUT_PORT, dut.peer_addr, PEER_PORT + 2)
+    assert fourth == isn(key, t4, dut.addr, DUT_PORT, dut.peer_addr, PEER_PORT + 2)
     assert (fourth - third) % MOD == 250 * (t4 - t3)
     sock = dut.tcp_socket()
     active = TcpPeer(dut, sport=PEER_PORT + 3, dport=None)
     at = dut.now_ms
-    sock.connect(dut.peer_ip, PEER_PORT + 3)
+    sock.connect(dut.peer_addr, PEER_PORT + 3)
     syn = active.expect_syn()
-    assert syn.seq == isn(key, at, dut.ip, syn.sport, dut.peer_ip, PEER_PORT + 3)
+    assert syn.seq == isn(key, at, dut.addr, syn.sport, dut.peer_addr, PEER_PORT + 3)
 
     other = Dut(capture=tmp_path / "seed2.pcap", seed=2)
     try:
+        other.use_family(dut.family)
         other_listener = other.tcp_socket()
-        other_listener.bind("0.0.0.0", DUT_PORT)
+        other_listener.bind(other.wildcard, DUT_PORT)
         other_listener.listen(8)
         o_first, o_t1 = passive_isn(other, PEER_PORT)
-        other_key = find_key(2, o_t1, o_first, other.ip, DUT_PORT, other.peer_ip, PEER_PORT)
+        other_key = find_key(2, o_t1, o_first, other.addr, DUT_PORT, other.peer_addr, PEER_PORT)
         assert other_key != key
         o_second, o_t2 = passive_isn(other, PEER_PORT + 5)
-        assert o_second == isn(other_key, o_t2, other.ip, DUT_PORT, other.peer_ip, PEER_PORT + 5)
+        assert o_second == isn(other_key, o_t2, other.addr, DUT_PORT, other.peer_addr, PEER_PORT + 5)
     finally:
         other.close()

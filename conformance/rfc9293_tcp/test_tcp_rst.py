@@ -1,6 +1,8 @@
 """Reset generation and processing (RFC 9293 3.5.2, 3.5.3, 3.10.7.1-4) with RFC 5961's blind-reset
 protection: RST to a port without a socket in both forms, never a RST in answer to a RST, RST with data,
-RST processing with a zero receive window, and the challenge ACK rate limit."""
+RST processing with a zero receive window, and the challenge ACK rate limit.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 from scapy.all import TCP
@@ -86,7 +88,7 @@ def test_no_reset_in_answer_to_reset(dut, flags, target):
     """
     if target == "listener":
         listener = dut.tcp_socket()
-        listener.bind("0.0.0.0", DUT_PORT)
+        listener.bind(dut.wildcard, DUT_PORT)
         listener.listen(4)
         peer = TcpPeer(dut, dport=DUT_PORT)
     else:

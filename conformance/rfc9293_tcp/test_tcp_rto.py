@@ -3,7 +3,9 @@ trip, the variance floor G, never retransmitting a segment earlier than one RTO 
 transmission (timer started, restarted on new ACKs, backed off and stopped as section 5 recommends), and the
 3-second RTO after a SYN timeout (rule 5.7). The DUT's estimator is read through sock.info (srtt_ms,
 rttvar_ms, rto_ms) as well as observed on the wire. Connections have no timestamps (RTT samples come from
-timed segments) and no SACK; the peer's MSS is 1000."""
+timed segments) and no SACK; the peer's MSS is 1000.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 
@@ -52,7 +54,7 @@ def passive_open(dut, ack_delay_ms=0, lose_syn_ack=False):
     """The peer opens to a DUT listener; it acknowledges the SYN-ACK ack_delay_ms after it came (or, with
     lose_syn_ack, ignores the first SYN-ACK and acknowledges the retransmission at once)."""
     listener = dut.tcp_socket()
-    listener.bind("0.0.0.0", 8080)
+    listener.bind(dut.wildcard, 8080)
     listener.listen(4)
     peer = TcpPeer(dut, dport=8080, mss=SMSS)
     peer.send_syn()

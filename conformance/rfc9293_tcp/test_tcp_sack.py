@@ -11,6 +11,8 @@ HighACK = SND.UNA - 1, HighData = SND.MAX - 1, RecoveryPoint = HighData when rec
 octets deemed in flight (SetPipe), IsLost(s) = more than (DupThresh - 1) * SMSS = 1000 octets, or DupThresh = 3
 discontiguous ranges, SACKed above s. sock.info gives cwnd, ssthresh, duplicate_acks, in_recovery and
 sack_recovery, so every step's arithmetic is checked, not only what is seen on the wire.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only.
 """
 
 import pytest

@@ -24,6 +24,8 @@ Segment kinds (relative to the peer's tracked state; RCV.NXT/SND.NXT/SND.UNA are
     data-old        100 bytes ending 100 before RCV.NXT (a duplicate)
 In SYN-SENT there is no receive window yet: the RST kinds become RST+ACK acknowledging the SYN (exact), RST+ACK
 with a wrong ACK (in-window column) and RST without ACK (outside column), per 3.10.7.3.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only.
 """
 
 import pytest

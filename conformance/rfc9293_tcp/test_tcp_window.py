@@ -1,6 +1,8 @@
 """Window management (RFC 9293 3.8.6; RFC 7323 2; RFC 1122 4.2.2.17, 4.2.3.3-4): zero window and persist
 probes (a window may stay closed indefinitely), a shrinking window, silly window syndrome avoidance on
-both sides, and window scaling in both directions."""
+both sides, and window scaling in both directions.
+
+Every scenario runs over IPv4 and IPv6 (conftest.py: ids "ipv4"/"ipv6") unless marked ipv4_only."""
 
 import pytest
 
@@ -167,7 +169,7 @@ def test_window_scale_applied_both_ways(dut):
 
     buffer = picotcp.config()["tcp_recv_buffer"]
     listener = dut.tcp_socket()
-    listener.bind("0.0.0.0", 8080)
+    listener.bind(dut.wildcard, 8080)
     listener.listen(4)
     from harness.tcp_peer import TcpPeer
 
