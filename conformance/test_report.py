@@ -296,3 +296,35 @@ def test_evidence_check_findings_fail_the_run(tmp_path):
         assert ("wrong udp checksum" in text) == bool(findings)
         assert ("wrong udp checksum" in markdown) == bool(findings)
         assert json.loads((out / "report.json").read_text(encoding="utf-8"))["evidence_check"]["findings"] == findings
+
+
+def test_coverage_and_fuzz_sections(tmp_path):
+    """Coverage per module (reports/coverage.py's JSON, one column pair per source) and the latest fuzz
+    campaign's statistics (fuzz/run's stats.json) appear in the HTML and Markdown reports with their figures."""
+    requirements = tmp_path / "requirements"
+    requirements.mkdir()
+    (requirements / "rfc9999.yaml").write_text(CATALOGUE, encoding="utf-8")
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuites><testsuite name="pytest" tests="0"></testsuite></testsuites>', encoding="utf-8")
+    counts = {"files": 2, "lines": 200, "lines_covered": 150, "line_percent": 75.0, "branches": 40,
+              "branches_covered": 10, "branch_percent": 25.0}
+    conformance = tmp_path / "conformance.json"
+    conformance.write_text(json.dumps({"source": "conformance", "modules": {"TCP": counts}, "files": {}}))
+    stats = tmp_path / "stats.json"
+    stats.write_text(json.dumps({"engine": "libfuzzer", "started": "2026-11-24T10:00:00+00:00", "findings_total": 0,
+                                 "targets": {"ipv6": {"seconds": 600.2, "execs": 3000000, "exec_per_s": 5000,
+                                                      "edges": 2100, "corpus_size": 310, "findings": []}}}))
+    out = tmp_path / "out"
+    status = _load_summary().main(["--junit", str(junit), "--requirements", str(requirements), "--out", str(out),
+                                   "--build-dir", str(tmp_path / "no-build"), "--coverage",
+                                   f"conformance={conformance}", "--fuzz-stats", str(stats)])
+    assert status == 0
+    text = (out / "index.html").read_text(encoding="utf-8")
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert 'id="coverage"' in text and "<td>TCP</td>" in text
+    assert "75.0% (150/200)" in text and "25.0% (10/40)" in text
+    assert "| TCP | 75.0% (150/200) | 25.0% (10/40) |" in markdown
+    assert 'id="fuzzing"' in text and "| ipv6 | 600.2 | 3000000 | 5000 | 2100 | 310 | 0 |" in markdown
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["coverage"]["conformance"]["TCP"]["lines_covered"] == 150
+    assert data["fuzz"]["targets"]["ipv6"]["findings"] == 0

@@ -347,6 +347,40 @@ def render_html(report: dict, tests, repo: Path, out_dir: Path) -> str:
             out.append('<p class="muted">No pcap recorded for this test.</p>')
         out.append("</div>")
 
+    # Coverage per module and the latest fuzz campaign, when given.
+    coverage = report.get("coverage", {})
+    if coverage:
+        sources = list(coverage)
+        modules = sorted({m for per in coverage.values() for m in per})
+        out.append('<h2 id="coverage">Coverage per module</h2>')
+        out.append("<p>Lines and branches of <code>stack/</code> reached, per module and source (conformance: the "
+                   "conformance run on the certify build; fuzz: the fuzz corpora).</p>")
+        out.append("<table><tr><th>Module</th>" + "".join(f"<th>{esc(s)} lines</th><th>{esc(s)} branches</th>"
+                                                         for s in sources) + "</tr>")
+        for module in modules:
+            cells = ""
+            for src in sources:
+                c = coverage[src].get(module)
+                if c:
+                    cells += (f'<td class="num">{c["line_percent"]}% ({c["lines_covered"]}/{c["lines"]})</td>'
+                              f'<td class="num">{c["branch_percent"]}% ({c["branches_covered"]}/{c["branches"]})</td>')
+                else:
+                    cells += "<td>-</td><td>-</td>"
+            out.append(f"<tr><td>{esc(module)}</td>{cells}</tr>")
+        out.append("</table>")
+    fuzz = report.get("fuzz")
+    if fuzz:
+        out.append('<h2 id="fuzzing">Fuzzing</h2>')
+        out.append(f"<p>Latest campaign: {esc(fuzz['engine'])}, started {esc(fuzz['started'])}, "
+                   f"{esc(fuzz['findings_total'])} findings.</p>")
+        out.append("<table><tr><th>Target</th><th>seconds</th><th>execs</th><th>exec/s</th><th>edges</th>"
+                   "<th>corpus</th><th>findings</th></tr>")
+        for name, t in fuzz["targets"].items():
+            out.append(f"<tr><td>{esc(name)}</td>" + "".join(
+                f'<td class="num">{esc(t[k])}</td>' for k in ("seconds", "execs", "exec_per_s", "edges",
+                                                             "corpus_size", "findings")) + "</tr>")
+        out.append("</table>")
+
     # The tshark check of the evidence (reports/check_pcaps.py), when it ran.
     check = report.get("evidence_check")
     if check:

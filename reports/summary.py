@@ -311,6 +311,29 @@ def render_markdown(report: dict, out_dir: Path) -> str:
             lines += ["", "Catalogue warnings:", ""] + [f"- {_cell(w)}" for w in catalogue["warnings"]]
         lines.append("")
 
+    sources, rows = coverage_rows(report)
+    if rows:
+        lines += ["## Coverage per module", "", "Lines and branches of `stack/` reached, per module and source (conformance: "
+                  "the conformance run on the certify build; fuzz: the fuzz corpora, fuzz/coverage).", ""]
+        lines += ["| Module | " + " | ".join(f"{s} lines | {s} branches" for s in sources) + " |",
+                  "|---|" + "---:|---:|" * len(sources)]
+        for module, per in rows:
+            cells = []
+            for src in sources:
+                c = per[src]
+                cells += ([f"{c['line_percent']}% ({c['lines_covered']}/{c['lines']})",
+                           f"{c['branch_percent']}% ({c['branches_covered']}/{c['branches']})"] if c else ["-", "-"])
+            lines.append(f"| {module} | " + " | ".join(cells) + " |")
+        lines.append("")
+    fuzz = report.get("fuzz")
+    if fuzz:
+        lines += ["## Fuzzing", "", f"Latest campaign: {fuzz['engine']}, started {fuzz['started']}, "
+                  f"{fuzz['findings_total']} findings.", "",
+                  "| Target | seconds | execs | exec/s | edges | corpus | findings |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for name, t in fuzz["targets"].items():
+            lines.append(f"| {name} | " + " | ".join(str(t[k]) for k in ("seconds", "execs", "exec_per_s", "edges",
+                                                                          "corpus_size", "findings")) + " |")
+        lines.append("")
     check = report.get("evidence_check")
     if check:
         lines += ["## Independent check of the evidence (tshark)", "",
@@ -337,6 +360,26 @@ def render_markdown(report: dict, out_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def fuzz_summary(stats: dict) -> dict:
+    """The per-target figures of a fuzz/run stats.json that the report shows."""
+    targets = {}
+    for name, t in sorted(stats.get("targets", {}).items()):
+        targets[name] = {key: t.get(key) for key in ("seconds", "execs", "exec_per_s", "edges", "corpus_size",
+                                                      "findings")}
+        if isinstance(targets[name]["findings"], list):
+            targets[name]["findings"] = len(targets[name]["findings"])
+    return {"engine": stats.get("engine"), "started": stats.get("started"), "findings_total":
+            stats.get("findings_total"), "targets": targets}
+
+
+def coverage_rows(report: dict) -> tuple[list[str], list[tuple[str, dict]]]:
+    """(sources, [(module, {source: counts})]) for the coverage table."""
+    coverage = report.get("coverage", {})
+    sources = list(coverage)
+    modules = sorted({m for per_source in coverage.values() for m in per_source})
+    return sources, [(m, {src: coverage[src].get(m) for src in sources}) for m in modules]
+
+
 def print_summary(report: dict) -> None:
     for key, catalogue in report["catalogues"].items():
         t = catalogue["totals"]
@@ -360,6 +403,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "out")
     parser.add_argument("--build-dir", type=Path, default=REPO / "build" / "asan",
                         help="the build whose CMakeCache.txt gives the preset and PICO_* options")
+    parser.add_argument("--coverage", action="append", default=[], metavar="NAME=FILE",
+                        help="coverage per module written by reports/coverage.py (conformance=..., fuzz=...)")
+    parser.add_argument("--fuzz-stats", type=Path, help="stats.json of a fuzz/run campaign")
     parser.add_argument("--pcap-check", type=Path,
                         help="JSON written by reports/check_pcaps.py: shown in the report; findings fail the run")
     args = parser.parse_args(argv)
@@ -380,6 +426,15 @@ def main(argv=None) -> int:
 
     report = build(catalogues, tests, args.junit.resolve())
     report["build"] = build_identity(args.build_dir.resolve())
+    try:
+        for item in args.coverage:
+            name, _, path = item.partition("=")
+            report.setdefault("coverage", {})[name] = json.loads(Path(path).read_text(encoding="utf-8"))["modules"]
+        if args.fuzz_stats:
+            report["fuzz"] = fuzz_summary(json.loads(args.fuzz_stats.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError) as error:
+        print(f"summary: cannot read coverage or fuzz statistics: {error}", file=sys.stderr)
+        return 2
     if args.pcap_check:
         try:
             report["evidence_check"] = json.loads(args.pcap_check.read_text(encoding="utf-8"))

@@ -74,6 +74,18 @@ Options parse(int argc, char** argv, const char* usage_extra) {
     return options;
 }
 
+std::uint16_t port_option(const Options& options, std::uint16_t default_port) {
+    long port = default_port;
+    for (std::size_t i = 0; i < options.rest.size(); ++i) {
+        if (options.rest[i] == "--port" && i + 1 < options.rest.size())
+            port = std::strtol(options.rest[++i].c_str(), nullptr, 10);
+        else
+            fail("unknown option " + options.rest[i]);
+    }
+    if (port <= 0 || port > 65535) fail("bad --port");
+    return static_cast<std::uint16_t>(port);
+}
+
 Node::Node(const Options& options) {
     auto mac = pico::parse_mac(options.mac.c_str());
     if (!mac) fail("bad --mac " + options.mac);

@@ -31,6 +31,8 @@ struct Options {
 
 // Parses the common options; the rest go to Options::rest. Exits with a usage message on errors.
 Options parse(int argc, char** argv, const char* usage_extra);
+// A server's only own option, "--port N" in Options::rest (default when absent); exits on anything else.
+std::uint16_t port_option(const Options& options, std::uint16_t default_port);
 
 // A stack on a TAP device, configured from the options.
 class Node {

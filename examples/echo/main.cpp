@@ -8,28 +8,21 @@
 
 int main(int argc, char** argv) {
     auto options = example::parse(argc, argv, "[--port N]");
-    long port = 7;
-    for (std::size_t i = 0; i < options.rest.size(); ++i) {
-        if (options.rest[i] == "--port" && i + 1 < options.rest.size())
-            port = std::strtol(options.rest[++i].c_str(), nullptr, 10);
-        else
-            example::fail("unknown option " + options.rest[i]);
-    }
-    if (port <= 0 || port > 65535) example::fail("bad --port");
+    const std::uint16_t port = example::port_option(options, 7);
 
     example::Node node(options);
     pico::Stack& stack = node.stack();
-    example::TcpServer tcp(stack, static_cast<std::uint16_t>(port));
+    example::TcpServer tcp(stack, port);
     if (!tcp.ok()) example::fail("cannot listen on TCP port " + std::to_string(port));
     pico::SocketHandle udp = pico::socket::open_udp(stack, nullptr, nullptr);
-    if (udp < 0 || pico::socket::bind(stack, udp, pico::IpAddr{pico::Ipv6Addr{}},
-                                      static_cast<std::uint16_t>(port)) != pico::SocketError::Ok)
+    if (udp < 0 ||
+        pico::socket::bind(stack, udp, pico::IpAddr{pico::Ipv6Addr{}}, port) != pico::SocketError::Ok)
         example::fail("cannot bind UDP port " + std::to_string(port));
 
     if (options.slaac)
         node.wait_for_global_ipv6(
             options.slaac_wait_ms); // link-local after DAD; a global one if a router answers
-    std::printf("picotcp-echo ready: %s port %ld\n", node.addresses().c_str(), port);
+    std::printf("picotcp-echo ready: %s port %u\n", node.addresses().c_str(), port);
     std::fflush(stdout);
 
     std::uint8_t datagram[2048];

@@ -93,19 +93,12 @@ void serve(example::Connection& c) {
 
 int main(int argc, char** argv) {
     auto options = example::parse(argc, argv, "[--port N]");
-    long port = 80;
-    for (std::size_t i = 0; i < options.rest.size(); ++i) {
-        if (options.rest[i] == "--port" && i + 1 < options.rest.size())
-            port = std::strtol(options.rest[++i].c_str(), nullptr, 10);
-        else
-            example::fail("unknown option " + options.rest[i]);
-    }
-    if (port <= 0 || port > 65535) example::fail("bad --port");
+    const std::uint16_t port = example::port_option(options, 80);
     example::Node node(options);
-    example::TcpServer server(node.stack(), static_cast<std::uint16_t>(port), 64);
+    example::TcpServer server(node.stack(), port, 64);
     if (!server.ok()) example::fail("cannot listen on port " + std::to_string(port));
     if (options.slaac) node.wait_for_global_ipv6(options.slaac_wait_ms);
-    std::printf("picotcp-http ready: %s port %ld\n", node.addresses().c_str(), port);
+    std::printf("picotcp-http ready: %s port %u\n", node.addresses().c_str(), port);
     std::fflush(stdout);
     while (node.loop().run_once())
         server.round(serve);
