@@ -165,6 +165,7 @@ pico::SocketOption option_named(const std::string& name) {
     if (name == "ConnectTimeoutMs") return pico::SocketOption::ConnectTimeoutMs;
     if (name == "UrgentPending") return pico::SocketOption::UrgentPending;
     if (name == "Warnings") return pico::SocketOption::Warnings;
+    if (name == "ReuseAddress") return pico::SocketOption::ReuseAddress;
     throw py::value_error("unknown socket option '" + name +
                           "' (Ttl, Tos, Broadcast, RxQueue, NoDelay, KeepAlive, KeepIdle, KeepInterval, "
                           "KeepCount, Linger, TxQueue, SendSpace, SendBuffer, RecvBuffer, MaxSegment, "
@@ -794,6 +795,8 @@ PYBIND11_MODULE(_core, m) {
         config["max_devices"] = pico::config::max_devices;
         config["timer_count"] = pico::config::timer_count;
         config["arp_entries"] = pico::config::arp_entries;
+        config["arp_queue_per_entry"] = pico::config::arp_queue_per_entry;
+        config["nd_queue_per_entry"] = pico::config::nd_queue_per_entry;
         config["ipv4_addrs_per_device"] = pico::config::ipv4_addrs_per_device;
         config["ipv4_routes"] = pico::config::ipv4_routes;
         config["udp_sockets"] = pico::config::udp_sockets;
@@ -898,6 +901,9 @@ PYBIND11_MODULE(_core, m) {
         py::class_<PyUdpSocket>(m, "UdpSocket", "A UDP socket; errors raise picotcp.SocketError(name).")
             .def_property_readonly("handle", [](const PyUdpSocket& s) { return s.handle; })
             .def_property_readonly("closed", [](const PyUdpSocket& s) { return s.closed; })
+            .def_property_readonly( // the owning picotcp.Stack, for methods added by bindings/multicast.cpp
+                "stack",
+                [](const PyUdpSocket& s) { return py::cast(s.owner, py::return_value_policy::reference); })
             .def_readonly("events", &PyUdpSocket::events)
             .def(
                 "bind",

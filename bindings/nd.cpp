@@ -6,6 +6,8 @@
 
 #include <pybind11/stl.h>
 
+#include <map>
+
 namespace picobind {
 
 namespace {
@@ -16,6 +18,27 @@ struct PyNd {
 struct PySlaac {
     py::object stack;
 };
+
+// Python callables standing in for RFC 7217 F() (stack.slaac.set_identifier_function), one per stack. Never
+// destroyed: its objects must not be released after the interpreter has finalised.
+std::map<const pico::Stack*, py::object>& identifier_functions() {
+    static auto* functions = new std::map<const pico::Stack*, py::object>();
+    return *functions;
+}
+
+std::uint64_t call_identifier_function(void* context, pico::Bytes input,
+                                       const std::array<std::uint8_t, 16>& key) {
+    auto* fn = static_cast<py::object*>(context);
+    try {
+        py::bytes in(reinterpret_cast<const char*>(input.data()), input.size());
+        py::bytes k(reinterpret_cast<const char*>(key.data()), key.size());
+        return (*fn)(in, k).cast<std::uint64_t>();
+    } catch (py::error_already_set& e) {
+        e.discard_as_unraisable("picotcp identifier function");
+    } catch (const py::cast_error&) {
+    }
+    return 0; // a reserved identifier: skipped
+}
 
 const char* state_name(pico::nd::NeighborState st) {
     switch (st) {
@@ -43,7 +66,7 @@ py::dict neighbor_dict(const pico::nd::Neighbor& n, pico::TimeMs now) {
     d["router"] = n.is_router;
     d["ifindex"] = n.ifindex;
     d["probes"] = n.probes;
-    d["queued"] = n.pending.has_value();
+    d["queued"] = n.pending.size(); // packets waiting for resolution
     d["timer_ms"] = n.deadline > now ? static_cast<long long>(n.deadline - now) : 0LL;
     return d;
 }
@@ -160,6 +183,18 @@ void bind_nd(py::module_& m) {
             "flush", [](PyNd& api, py::handle dev) { pico::nd::flush(stack_of(api.stack), ifindex_of(dev)); },
             py::arg("dev"), "Forget everything ND learnt on a device")
         .def(
+            "start_router_solicitation",
+            [](PyNd& api, py::handle dev) {
+                pico::nd::start_router_solicitation(stack_of(api.stack), ifindex_of(dev));
+            },
+            py::arg("dev"),
+            "Router Solicitations now (RFC 4861 6.3.7: up to 3, 4 s apart, after a random 0-1 s delay), from "
+            "an address of the device, or from :: without a Source Link-Layer Address option when it has "
+            "none")
+        .def_property_readonly(
+            "queued", [](PyNd& api) { return pico::nd::state(stack_of(api.stack)).queued; },
+            "Packets waiting for address resolution, all neighbours together")
+        .def(
             "reachable_time",
             [](PyNd& api, py::handle dev) {
                 return pico::nd::reachable_time(stack_of(api.stack), ifindex_of(dev));
@@ -188,6 +223,8 @@ void bind_nd(py::module_& m) {
             d["routers"] = pico::config::nd_routers;
             d["prefixes"] = pico::config::nd_prefixes;
             d["redirects"] = pico::config::nd_redirects;
+            d["queue_per_entry"] = pico::config::nd_queue_per_entry;
+            d["queue_frames"] = pico::nd::queue_limit;
             return d;
         });
     add_stack_property(m, "nd", py::cpp_function([](py::object self) { return PyNd{self}; }),
@@ -220,6 +257,38 @@ void bind_nd(py::module_& m) {
                     return out;
                 },
                 py::arg("dev"), "Addresses of a device in Duplicate Address Detection")
+            .def(
+                "set_secret_key",
+                [](PySlaac& api, const py::bytes& key) {
+                    const std::string k = key;
+                    if (k.size() != 16) throw py::value_error("the secret key is 16 octets");
+                    std::array<std::uint8_t, 16> out{};
+                    for (std::size_t i = 0; i < out.size(); ++i)
+                        out[i] = static_cast<std::uint8_t>(k[i]);
+                    pico::slaac::set_secret_key(stack_of(api.stack), out);
+                },
+                py::arg("key"), "RFC 7217 5 secret key (16 octets) for the identifiers generated from now on")
+            .def(
+                "set_identifier_function",
+                [](PySlaac& api, py::object fn) {
+                    pico::Stack& stack = stack_of(api.stack);
+                    auto& functions = identifier_functions();
+                    if (fn.is_none()) {
+                        pico::slaac::set_identifier_function(stack, nullptr, nullptr);
+                        functions.erase(&stack);
+                        return;
+                    }
+                    py::object& held = functions[&stack];
+                    held = fn;
+                    pico::slaac::set_identifier_function(stack, call_identifier_function, &held);
+                },
+                py::arg("fn"),
+                "RFC 7217 5 F(): fn(input: bytes, key: bytes) -> int (64 bits; input = Prefix(8) | ifindex | "
+                "MAC | DAD_Counter); None restores SipHash-2-4")
+            .def_property_readonly(
+                "reserved_skipped",
+                [](PySlaac& api) { return pico::slaac::state(stack_of(api.stack)).reserved_skipped; },
+                "Generated identifiers not used because RFC 5453 reserves them")
             .def_property_readonly(
                 "dad_failures",
                 [](PySlaac& api) { return pico::slaac::state(stack_of(api.stack)).dad_failures; })

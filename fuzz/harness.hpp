@@ -44,6 +44,34 @@ inline constexpr Ipv4Addr ip_all_hosts = Ipv4Addr::from_octets(224, 0, 0, 1);
 inline constexpr Ipv6Addr ip6_eth0_link_local{{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
 inline constexpr Ipv6Addr ip6_eth0{{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
 inline constexpr Ipv6Addr ip6_gateway{{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe}};
+// The ICMPv6 hook targets (icmp6, nd, mld): sources and destinations their 2-byte prefix selects
+// (ipv6_transport_input below), and the groups the mld and igmp targets join.
+inline constexpr std::array<Ipv6Addr, 8> ip6_sources{{
+    {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}},    // 2001:db8::1, on-link peer
+    {{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe}},       // fe80::fe, the gateway
+    {},                                                                // ::, DAD
+    {{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}},          // fe80::1, another router
+    {{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfd}},       // fe80::fd, a neighbour
+    {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe}}, // 2001:db8::fe
+    {{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}},    // 2001:db8:1::1, off-link
+    {{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}},          // fe80::2, our own
+}};
+inline constexpr std::array<Ipv6Addr, 8> ip6_destinations{{
+    {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}}, // 2001:db8::2
+    {{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}},       // fe80::2
+    {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}},       // ff02::1, all nodes
+    {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 2}},    // ff02::1:ff00:2, solicited-node
+    {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 5}},    // ff02::1:ff00:5 (nd: tentative)
+    {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb}},    // ff02::fb (mld joins it)
+    {{0xff, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3}},       // ff05::1:3 (mld joins it)
+    {{0xff, 0x0e, 0, 0, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}, // ff0e:0:db8::1 (mld joins it)
+}};
+// The nd target's tentative address (DAD in progress when the input starts).
+inline constexpr Ipv6Addr ip6_tentative{{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5}};
+// The igmp target's groups on eth0 (joined before the input), selected by the transport prefix (group_dst).
+inline constexpr std::array<Ipv4Addr, 4> ip_groups{
+    {Ipv4Addr::from_octets(224, 1, 1, 1), Ipv4Addr::from_octets(239, 1, 2, 3),
+     Ipv4Addr::from_octets(224, 0, 0, 251), Ipv4Addr::from_octets(224, 0, 0, 22) /* not joined */}};
 
 // UDP sockets of the Full configuration.
 inline constexpr std::uint16_t port_echo = 7; // 0.0.0.0:7, echoes every datagram back to its source
@@ -146,7 +174,7 @@ class Harness {
         std::size_t held = 0;
         if constexpr (config::arp) {
             for (const arp::Entry& entry : arp::state(stack_).entries)
-                if (entry.pending) ++held;
+                held += entry.pending.size();
         }
         if constexpr (config::udp) {
             for (const udp::Socket& socket : udp::state(stack_).sockets)
@@ -156,7 +184,7 @@ class Harness {
         if constexpr (config::ipv6_reassembly) held += ipv6_reassembly::in_progress(stack_); // a frame each
         if constexpr (config::nd) {
             for (const nd::Neighbor& neighbor : nd::state(stack_).neighbors)
-                if (neighbor.pending) ++held;
+                held += neighbor.pending.size();
         }
         return held; // TCP keeps bytes in its own buffers, not frames
     }
@@ -555,7 +583,9 @@ struct TransportInput {
 
 inline constexpr std::size_t transport_prefix_len = 8;
 
-inline std::optional<TransportInput> transport_input(Harness& h, std::uint8_t protocol, Bytes input) {
+//   with group_dst (igmp): [4] bit 3 replaces the destination by ip_groups[bits 4-5] (a multicast frame).
+inline std::optional<TransportInput> transport_input(Harness& h, std::uint8_t protocol, Bytes input,
+                                                     bool group_dst = false) {
     if (input.size() < transport_prefix_len) return std::nullopt;
     Bytes payload = input.subspan(transport_prefix_len);
     const std::uint8_t* prefix = input.data();
@@ -590,6 +620,11 @@ inline std::optional<TransportInput> transport_input(Harness& h, std::uint8_t pr
         meta.dst = ip_all_hosts;
         meta.ip_multicast = meta.link_multicast = true;
         break;
+    }
+    if (group_dst && (prefix[4] & 8) != 0) {
+        meta.dst = ip_groups[(prefix[4] >> 4) & 3];
+        meta.ip_broadcast = meta.link_broadcast = false;
+        meta.ip_multicast = meta.link_multicast = true;
     }
     meta.ttl = prefix[5];
     meta.tos = prefix[6];
@@ -627,6 +662,87 @@ inline std::optional<TransportInput> transport_input(Harness& h, std::uint8_t pr
     meta.l3_offset = static_cast<std::uint16_t>(frame->offset());
     meta.l3_header_len = static_cast<std::uint16_t>(ip_header_len);
     frame->pull(ip_header_len);
+    return TransportInput{std::move(*frame), meta};
+}
+
+// ---- IPv6: the ICMPv6 hook targets (icmp6, nd, mld) ----
+//
+// An ICMPv6 message as ipv6::input hands it up, built from a 2-byte prefix (fuzz/README.md):
+//   [0] bits 0-2 the source (ip6_sources), bits 3-4 the Hop Limit (255, 1, 64, 0), bit 5 a Hop-by-Hop header
+//       with Router Alert (value 0, MLD) precedes the message, bit 6 the Ethernet source is
+//       02:00:00:00:00:fc (else the gateway's MAC), bit 7 the target's own;
+//   [1] bits 0-2 the destination (ip6_destinations; a multicast group eth0 does not listen to, or a unicast
+//       address that is not ours, becomes ff02::1, as only those pass ipv6::input), bits 3-7 the target's
+//       own.
+// The harness writes the Ethernet and IPv6 headers (and the Hop-by-Hop header) in front of the message in one
+// pool frame, fills the ICMPv6 checksum (so inputs replay in builds that verify it), and pulls the headers,
+// with meta.l3_offset / l3_header_len where ipv6::input leaves them (errors quote the real header; MLD finds
+// the Router Alert there).
+inline constexpr std::size_t ipv6_prefix_len = 2;
+
+inline std::optional<TransportInput> ipv6_transport_input(Harness& h, Bytes input) {
+    if (input.size() < ipv6_prefix_len) return std::nullopt;
+    Bytes message = input.subspan(ipv6_prefix_len);
+    const std::uint8_t* prefix = input.data();
+    const Ipv6Addr source = ip6_sources[prefix[0] & 7];
+    Ipv6Addr destination = ip6_destinations[prefix[1] & 7];
+    if constexpr (config::ipv6) {
+        bool accepted = destination.is_multicast() ? ipv6::is_member(h.stack(), h.eth0_index(), destination)
+                                                   : ipv6::is_local_any(h.stack(), destination);
+        if (!accepted) destination = Ipv6Addr::all_nodes();
+    }
+    static constexpr std::array<std::uint8_t, 4> hop_limits{255, 1, 64, 0};
+    const bool router_alert = (prefix[0] & 0x20) != 0;
+    const std::size_t ext_len = router_alert ? 8 : 0;
+    const std::size_t l3_len = 40 + ext_len;
+    if (config::frame_headroom + 14 + l3_len + message.size() > config::frame_size) return std::nullopt;
+
+    RxMeta meta;
+    meta.ifindex = h.eth0_index();
+    meta.src_mac = (prefix[0] & 0x40) != 0 ? mac_other : mac_gateway;
+    meta.ipv6 = true;
+    meta.src6 = source;
+    meta.dst6 = destination;
+    meta.ttl = hop_limits[(prefix[0] >> 3) & 3];
+    meta.ip_multicast = meta.link_multicast = destination.is_multicast();
+
+    auto frame = h.stack().frame_pool().allocate(config::frame_headroom);
+    if (!frame) violated("the frame pool is empty at the start of an input");
+    std::uint8_t* eth = frame->append(14 + l3_len);
+    if (meta.link_multicast)
+        destination.multicast_mac().store(eth);
+    else
+        mac_eth0.store(eth);
+    meta.src_mac.store(eth + 6);
+    store_be16(eth + 12, 0x86dd);
+    std::uint8_t* ip = eth + 14;
+    fill_bytes(ip, 0, l3_len);
+    ip[0] = 0x60;
+    store_be16(ip + 4, static_cast<std::uint16_t>(ext_len + message.size()));
+    ip[6] = router_alert ? 0 : 58;
+    ip[7] = meta.ttl;
+    source.store(ip + 8);
+    destination.store(ip + 24);
+    if (router_alert) { // Next Header 58, length 0, Router Alert (5, 2, value 0), PadN (1, 0)
+        ip[40] = 58;
+        ip[42] = 5;
+        ip[43] = 2;
+        ip[46] = 1;
+    }
+    std::uint8_t* icmp = frame->append(message.size());
+    if (icmp == nullptr) violated("an ICMPv6 message that fits did not fit its frame");
+    copy_bytes(icmp, message.data(), message.size());
+    if (message.size() >= 4) {
+        icmp[2] = icmp[3] = 0;
+        std::uint32_t sum = 58 + static_cast<std::uint32_t>(message.size());
+        for (std::size_t i = 8; i < 40; i += 2)
+            sum += load_be16(ip + i);
+        store_be16(icmp + 2, reference_checksum(icmp, message.size(), sum));
+    }
+    frame->pull(14);
+    meta.l3_offset = static_cast<std::uint16_t>(frame->offset());
+    meta.l3_header_len = static_cast<std::uint16_t>(l3_len);
+    frame->pull(l3_len);
     return TransportInput{std::move(*frame), meta};
 }
 

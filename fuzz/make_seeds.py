@@ -445,6 +445,11 @@ def frame_seeds():
               if name in ("ieee8023-length", "ethertype-ipv6", "vlan-tagged", "not-for-us", "multicast-source",
                           "empty", "truncated-13", "padded-minimum")]
     seeds.append(("eth1-address-via-eth0", bytes(ether() / ip(dst=IP_ETH1) / UDP(sport=1234, dport=7) / Raw(b"weak"))))
+    # IPv6 (the Full configuration has it when the module is built): every ipv6 packet, framed.
+    for name, flags, packet in ipv6_packets():
+        b = bytes(packet)
+        dst = "33:33:" + ":".join("%02x" % x for x in b[36:40]) if flags & LINK_MCAST else MAC_US
+        seeds.append(("ipv6-" + name, bytes(ether(dst=dst, type=0x86DD)) + b))
     return seeds
 
 
@@ -818,6 +823,499 @@ def tcp_established_seeds():
     return seeds
 
 
+# ---- the ICMPv6 hook targets (icmp6, nd, mld): [2-byte prefix][ICMPv6 message] (fuzz/harness.hpp) ----
+
+# ip6_sources / ip6_destinations of fuzz/harness.hpp, by index.
+SRC6 = ["2001:db8::1", "fe80::fe", "::", "fe80::1", "fe80::fd", "2001:db8::fe", "2001:db8:1::1", "fe80::2"]
+DST6 = ["2001:db8::2", "fe80::2", "ff02::1", "ff02::1:ff00:2", "ff02::1:ff00:5", "ff02::fb", "ff05::1:3",
+        "ff0e:0:db8::1"]
+S_PEER, S_GW, S_UNSPEC, S_ROUTER2, S_NEIGHBOUR, S_PEER2, S_OFF_LINK, S_OURS = range(8)
+D_US, D_US_LL, D_ALL_NODES, D_SOLICITED, D_SOLICITED_TENTATIVE, D_MDNS, D_SITE, D_GLOBAL = range(8)
+HL255, HL1, HL64, HL0 = 0, 1, 2, 3
+# Byte 1 bits 3-4: what the nd target sends after the message / how the mld target changes its groups.
+ND_PING_SOURCE, ND_PING_OFF_LINK, ND_PING_SILENT = 1, 2, 3
+ND_DAD_TARGET = 4  # byte 1 bit 5: the harness writes an address in DAD into the Target Address
+MLD_LEAVE_SITE, MLD_JOIN_SITE, MLD_JOIN_EXTRA = 1, 2, 3
+IP6_TENTATIVE = "2001:db8::5"
+
+
+def p6(src=S_PEER, dst=D_US, hlim=HL64, router_alert=False, other_mac=False, action=0):
+    return bytes([src | hlim << 3 | (0x20 if router_alert else 0) | (0x40 if other_mac else 0), dst | action << 3])
+
+
+def icmp6_message(layer, src=S_PEER, dst=D_US):
+    """The ICMPv6 bytes of `layer` with the checksum Scapy computes for the addresses the prefix selects (the
+    harness fills it again; a destination the stack does not accept becomes ff02::1 there)."""
+    from scapy.layers.inet6 import IPv6
+    return bytes(IPv6(src=SRC6[src], dst=DST6[dst]) / layer)[40:]
+
+
+def h6(layer, src=S_PEER, dst=D_US, hlim=HL64, router_alert=False, other_mac=False, action=0):
+    return p6(src, dst, hlim, router_alert, other_mac, action) + icmp6_message(layer, src, dst)
+
+
+def icmp6_seeds():
+    """[prefix][ICMPv6 message] for the Full configuration. The echo request shorter than 8 bytes
+    (CVE-2020-17443) is left out on purpose: the fuzzer has to find it (fuzz/canaries)."""
+    from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6MLQuery2,
+                                    ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6NDOptSrcLLAddr,
+                                    ICMPv6PacketTooBig, ICMPv6ParamProblem, ICMPv6TimeExceeded, IPv6)
+
+    def sent_by_us(l4, dst="2001:db8::1"):  # a packet the stack could have sent, as an error quotes it
+        return bytes(IPv6(src=IP6_US, dst=dst, hlim=64, fl=0) / l4)
+
+    udp_sent = sent_by_us(UDP(sport=7, dport=5000) / Raw(b"echoed to the peer"))
+    tcp_sent = sent_by_us(TCP(sport=80, dport=40000, flags="SA", seq=1, ack=1001))
+    someone_else = bytes(IPv6(src="2001:db8::77", dst="2001:db8::1", hlim=64, fl=0) / UDP(sport=7, dport=5000))
+    echo = ICMPv6EchoRequest(id=0x1234, seq=1, data=b"picotcp-fuzz-seed")
+    return [
+        ("echo-request", h6(echo)),
+        ("echo-request-link-local", h6(echo, S_GW, D_US_LL)),
+        ("echo-request-all-nodes", h6(echo, S_PEER, D_ALL_NODES)),
+        ("echo-request-no-data", h6(ICMPv6EchoRequest(id=1, seq=2))),
+        ("echo-request-large", h6(ICMPv6EchoRequest(id=1, seq=3, data=bytes(range(256)) * 5))),
+        ("echo-request-from-unspecified", h6(echo, S_UNSPEC)),
+        ("echo-reply", h6(ICMPv6EchoReply(id=0x1234, seq=1, data=b"pong"))),
+        ("dest-unreachable-port-udp", h6(ICMPv6DestUnreach(code=4) / udp_sent, S_PEER)),
+        ("dest-unreachable-tcp", h6(ICMPv6DestUnreach(code=1) / tcp_sent, S_PEER2)),
+        ("packet-too-big-1280", h6(ICMPv6PacketTooBig(mtu=1280) / udp_sent, S_PEER2)),
+        ("packet-too-big-below-minimum", h6(ICMPv6PacketTooBig(mtu=1000) / udp_sent, S_PEER2)),
+        ("packet-too-big-multicast", h6(ICMPv6PacketTooBig(mtu=1400) / udp_sent, S_PEER2, D_ALL_NODES)),
+        ("time-exceeded", h6(ICMPv6TimeExceeded(code=0) / tcp_sent, S_OFF_LINK)),
+        ("parameter-problem-pointer", h6(ICMPv6ParamProblem(code=0, ptr=6) / udp_sent)),
+        ("error-about-someone-else", h6(ICMPv6DestUnreach(code=3) / someone_else)),
+        ("error-quote-truncated", h6(ICMPv6DestUnreach(code=4) / udp_sent[:20])),
+        ("error-no-body", p6() + bytes([1, 4, 0, 0])),
+        ("unknown-error-type", p6() + bytes([100, 0, 0, 0, 0, 0, 0, 0]) + udp_sent),
+        ("unknown-informational", p6() + bytes([200, 0, 0, 0, 1, 2, 3, 4])),
+        ("ns-via-icmp6", h6(ICMPv6ND_NS(tgt=IP6_US) / ICMPv6NDOptSrcLLAddr(lladdr=MAC_GW), S_GW, D_SOLICITED,
+                            HL255)),
+        ("na-via-icmp6", h6(ICMPv6ND_NA(tgt="fe80::fe", R=1, S=0, O=1), S_GW, D_ALL_NODES, HL255)),
+        ("ra-via-icmp6", h6(ICMPv6ND_RA(routerlifetime=600), S_GW, D_ALL_NODES, HL255)),
+        ("mld-query-via-icmp6", h6(ICMPv6MLQuery2(), S_GW, D_ALL_NODES, HL1, router_alert=True)),
+        ("header-only-3", p6() + bytes([128, 0, 0])),
+        ("prefix-only", p6()),
+        ("empty", b""),
+    ]
+
+
+def nd_message(layer, src, dst):
+    return icmp6_message(layer, src, dst)
+
+
+def nd_seeds():
+    """Sequences of ND messages (sequence(): [u16 length][u16 delta][prefix][message]) for the Full
+    configuration with 2001:db8::5 in DAD; byte 1 bits 3-4 of a prefix make the stack ping afterwards."""
+    from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_Redirect, ICMPv6ND_RS,
+                                    ICMPv6NDOptDstLLAddr, ICMPv6NDOptMTU, ICMPv6NDOptPrefixInfo,
+                                    ICMPv6NDOptRedirectedHdr, ICMPv6NDOptSrcLLAddr, IPv6)
+
+    def rec(delta, layer, src, dst, hlim=HL255, action=0, other_mac=False):
+        return (delta, p6(src, dst, hlim, False, other_mac, action) + nd_message(layer, src, dst))
+
+    def ra(lifetime=1800, prefixes=(("2001:db8:1::", 64, 1, 1, 7200, 3600),), mtu=None, lladdr=MAC_GW, **kw):
+        m = ICMPv6ND_RA(routerlifetime=lifetime, **kw)
+        if lladdr:
+            m = m / ICMPv6NDOptSrcLLAddr(lladdr=lladdr)
+        if mtu:
+            m = m / ICMPv6NDOptMTU(mtu=mtu)
+        for prefix, plen, on_link, auto, valid, preferred in prefixes:
+            m = m / ICMPv6NDOptPrefixInfo(prefix=prefix, prefixlen=plen, L=on_link, A=auto,
+                                          validlifetime=valid, preferredlifetime=preferred)
+        return m
+
+    ns_us = ICMPv6ND_NS(tgt=IP6_US) / ICMPv6NDOptSrcLLAddr(lladdr=MAC_NEIGHBOUR)
+    na_fd = ICMPv6ND_NA(tgt="fe80::fd", R=0, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=MAC_NEIGHBOUR)
+    redirected = bytes(IPv6(src=IP6_US, dst="2001:db8:5::1", hlim=64, fl=0) / ICMPv6EchoRequest(id=1, seq=1))
+    seeds = [
+        ("ns-then-nud", sequence([
+            rec(0, ns_us, S_NEIGHBOUR, D_SOLICITED, action=ND_PING_SOURCE),
+            rec(6000, ICMPv6ND_NA(tgt="fe80::fd", S=1, O=0), S_NEIGHBOUR, D_US_LL),
+            rec(40000, ns_us, S_NEIGHBOUR, D_US_LL, action=ND_PING_SOURCE)])),
+        ("resolve-and-answer", sequence([
+            rec(0, na_fd, S_NEIGHBOUR, D_US_LL, action=ND_PING_SOURCE),
+            rec(100, na_fd, S_NEIGHBOUR, D_US_LL),
+            rec(50000, na_fd, S_NEIGHBOUR, D_US_LL, action=ND_PING_SOURCE)])),
+        ("unanswered-resolution", sequence([
+            rec(0, ICMPv6ND_RS(), S_GW, D_ALL_NODES, action=ND_PING_SILENT),
+            rec(5000, ICMPv6ND_RS(), S_GW, D_ALL_NODES, action=ND_PING_SILENT)])),
+        ("dad-conflict-ns", sequence([rec(0, ICMPv6ND_NS(tgt=IP6_TENTATIVE), S_UNSPEC, D_SOLICITED_TENTATIVE)])),
+        ("dad-conflict-na", sequence([
+            rec(100, ICMPv6ND_NA(tgt=IP6_TENTATIVE, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=MAC_OTHER),
+                S_NEIGHBOUR, D_ALL_NODES)])),
+        ("slaac-dad-conflict-retries", sequence([rec(0, ra(prefixes=(("2001:db8:1::", 64, 1, 1, 7200, 3600),)), S_GW,
+                                                     D_ALL_NODES)] + [
+            rec(100, ICMPv6ND_NA(tgt="::", S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=MAC_OTHER), S_NEIGHBOUR,
+                D_ALL_NODES, action=ND_DAD_TARGET) for _ in range(5)])),
+        ("dad-completes-then-ns", sequence([
+            rec(2000, ICMPv6ND_NS(tgt=IP6_TENTATIVE) / ICMPv6NDOptSrcLLAddr(lladdr=MAC_NEIGHBOUR), S_NEIGHBOUR,
+                D_SOLICITED_TENTATIVE)])),
+        ("ra-slaac-and-route", sequence([
+            rec(0, ra(mtu=1400), S_GW, D_ALL_NODES),
+            rec(2000, ra(mtu=1400), S_GW, D_ALL_NODES, action=ND_PING_OFF_LINK),
+            rec(100, ICMPv6ND_NA(tgt="fe80::fe", R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=MAC_GW),
+                S_GW, D_US_LL)])),
+        ("ra-lifetimes-expire", sequence([
+            rec(0, ra(lifetime=1, prefixes=(("2001:db8:2::", 64, 1, 1, 3, 2),)), S_GW, D_ALL_NODES),
+            rec(3000, ra(lifetime=0, prefixes=(("2001:db8:2::", 64, 1, 1, 0, 0),)), S_GW, D_ALL_NODES),
+            rec(65000, ra(lifetime=9000, prefixes=(("2001:db8:3::", 64, 1, 1, 0xFFFFFFFF, 0xFFFFFFFF),)),
+                S_ROUTER2, D_ALL_NODES, action=ND_PING_OFF_LINK)])),
+        ("ra-two-hour-rule", sequence([
+            rec(0, ra(prefixes=(("2001:db8:4::", 64, 1, 1, 86400, 3600),)), S_GW, D_ALL_NODES),
+            rec(1500, ra(prefixes=(("2001:db8:4::", 64, 1, 1, 60, 30),)), S_GW, D_ALL_NODES)])),
+        ("ra-preferred-above-valid", sequence([
+            rec(0, ra(prefixes=(("2001:db8:6::", 64, 1, 1, 100, 200), ("2001:db8:7::", 48, 1, 1, 100, 50),
+                                ("fe80::", 64, 1, 1, 100, 50), ("2001:db8:8::", 64, 0, 0, 100, 50))),
+                S_GW, D_ALL_NODES)])),
+        ("ra-reachable-retrans-hop-limit", sequence([
+            rec(0, ra(reachabletime=5000, retranstimer=250, chlim=32), S_GW, D_ALL_NODES, action=ND_PING_SILENT),
+            rec(20000, ra(reachabletime=0xFFFFFFFF, retranstimer=0), S_GW, D_ALL_NODES)])),
+        ("ra-invalid", sequence([
+            rec(0, ra(), S_PEER, D_ALL_NODES),
+            rec(0, ra(), S_GW, D_ALL_NODES, hlim=HL64),
+            rec(0, ra(mtu=1000), S_GW, D_ALL_NODES),
+            rec(0, ra(mtu=65535, lladdr=None), S_ROUTER2, D_US_LL)])),
+        ("routers-flood", sequence([rec(10, ra(prefixes=((f"2001:db8:{10 + i:x}::", 64, 1, i % 2, 600, 300),)),
+                                        [S_GW, S_ROUTER2, S_NEIGHBOUR, S_OURS][i % 4], D_ALL_NODES)
+                                    for i in range(12)])),
+        ("redirect-after-route", sequence([
+            rec(0, ra(), S_GW, D_ALL_NODES, action=ND_PING_OFF_LINK),
+            rec(50, ICMPv6ND_Redirect(tgt="fe80::99", dst="2001:db8:5::1") /
+                ICMPv6NDOptDstLLAddr(lladdr=MAC_OTHER) / ICMPv6NDOptRedirectedHdr(pkt=redirected),
+                S_GW, D_US_LL, action=ND_PING_OFF_LINK)])),
+        ("redirect-on-link", sequence([
+            rec(0, ra(), S_GW, D_ALL_NODES),
+            rec(0, ICMPv6ND_Redirect(tgt="2001:db8:5::1", dst="2001:db8:5::1"), S_GW, D_US_LL,
+                action=ND_PING_OFF_LINK)])),
+        ("redirect-from-non-router", sequence([
+            rec(0, ICMPv6ND_Redirect(tgt="fe80::99", dst="2001:db8:5::1"), S_NEIGHBOUR, D_US_LL)])),
+        ("redirects-flood", sequence([rec(0, ra(), S_GW, D_ALL_NODES)] + [
+            rec(1, ICMPv6ND_Redirect(tgt="fe80::99", dst=f"2001:db8:9::{i + 1:x}"), S_GW, D_US_LL)
+            for i in range(12)])),
+        ("neighbours-flood", sequence([
+            rec(1, ICMPv6ND_NS(tgt=IP6_US) / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:01:%02x" % i),
+                [S_PEER, S_GW, S_ROUTER2, S_NEIGHBOUR, S_PEER2][i % 5], D_SOLICITED, action=ND_PING_SOURCE)
+            for i in range(10)])),
+        ("na-override-and-router-flag", sequence([
+            rec(0, na_fd, S_NEIGHBOUR, D_US_LL, action=ND_PING_SOURCE),
+            rec(10, ICMPv6ND_NA(tgt="fe80::fd", R=1, S=0, O=0) / ICMPv6NDOptDstLLAddr(lladdr=MAC_OTHER),
+                S_NEIGHBOUR, D_ALL_NODES),
+            rec(10, ICMPv6ND_NA(tgt="fe80::fd", R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=MAC_OTHER),
+                S_NEIGHBOUR, D_ALL_NODES)])),
+        ("ns-invalid", sequence([
+            rec(0, ICMPv6ND_NS(tgt="ff02::1"), S_PEER, D_SOLICITED),
+            rec(0, ICMPv6ND_NS(tgt=IP6_US), S_UNSPEC, D_US),
+            rec(0, ICMPv6ND_NS(tgt=IP6_US) / ICMPv6NDOptSrcLLAddr(lladdr=MAC_GW), S_UNSPEC, D_SOLICITED),
+            rec(0, ns_us, S_NEIGHBOUR, D_SOLICITED, hlim=HL64),
+            rec(0, ICMPv6ND_NS(tgt="2001:db8::99"), S_NEIGHBOUR, D_SOLICITED)])),
+        ("option-length-zero", sequence([
+            (0, p6(S_GW, D_SOLICITED, HL255) + icmp6_message(ICMPv6ND_NS(tgt=IP6_US), S_GW, D_SOLICITED)[:24] + bytes([1, 0]) + bytes(6)),
+            (0, p6(S_GW, D_ALL_NODES, HL255) + icmp6_message(ICMPv6ND_RA(), S_GW, D_ALL_NODES)[:16] + bytes([3, 0, 64, 0xC0]))])),
+        ("router-solicitation", sequence([rec(0, ICMPv6ND_RS() / ICMPv6NDOptSrcLLAddr(lladdr=MAC_GW), S_GW,
+                                              D_ALL_NODES)])),
+        ("truncated", sequence([(0, p6(S_GW, D_ALL_NODES, HL255) + icmp6_message(ICMPv6ND_RA(), S_GW, D_ALL_NODES)[:10]),
+                                (0, p6(S_GW, D_US, HL255) + bytes([136, 0, 0, 0]))])),
+        ("empty", b""),
+    ]
+    return seeds
+
+
+def mld_seeds():
+    """Sequences of MLD messages for the Full configuration with ff02::fb, ff05::1:3 and ff0e:0:db8::1 joined;
+    a valid one has a link-local source, Hop Limit 1 and the Router Alert option (prefix bit 5)."""
+    from scapy.layers.inet6 import (ICMPv6MLDMultAddrRec, ICMPv6MLDone, ICMPv6MLQuery, ICMPv6MLQuery2,
+                                    ICMPv6MLReport, ICMPv6MLReport2)
+
+    def rec(delta, layer, src=S_GW, dst=D_ALL_NODES, hlim=HL1, router_alert=True, action=0):
+        return (delta, p6(src, dst, hlim, router_alert, False, action) + icmp6_message(layer, src, dst))
+
+    site, mdns = "ff05::1:3", "ff02::fb"
+    return [
+        ("v2-general-query", sequence([rec(0, ICMPv6MLQuery2(mrd=1000))])),
+        ("v2-group-query", sequence([rec(0, ICMPv6MLQuery2(mrd=2000, mladdr=site), dst=D_SITE)])),
+        ("v2-group-source-query", sequence([
+            rec(0, ICMPv6MLQuery2(mrd=500, mladdr=site, sources=["2001:db8::1", "2001:db8::9"]), dst=D_SITE)])),
+        ("v2-query-many-sources", sequence([
+            rec(0, ICMPv6MLQuery2(mrd=500, mladdr=mdns, sources=[f"2001:db8::{i + 1:x}" for i in range(10)]),
+                dst=D_MDNS)])),
+        ("v2-query-exponential-codes", sequence([
+            rec(0, ICMPv6MLQuery2(mrd=0x8123, QRV=7, S=1, QQIC=0xFF)),
+            rec(40000, ICMPv6MLQuery2(mrd=0xFFFF, QRV=0, QQIC=0x80))])),
+        ("v2-query-zero-response", sequence([rec(0, ICMPv6MLQuery2(mrd=0))])),
+        ("v2-query-not-joined", sequence([rec(0, ICMPv6MLQuery2(mrd=100, mladdr="ff05::99"))])),
+        ("v1-general-query-compat", sequence([
+            rec(0, ICMPv6MLQuery(mrd=1000)),
+            rec(2000, ICMPv6MLQuery2(mrd=1000)),
+            rec(65535, ICMPv6MLQuery2(mrd=100)), rec(65535, ICMPv6MLQuery2(mrd=100)),
+            rec(65535, ICMPv6MLQuery2(mrd=100)), rec(65535, ICMPv6MLQuery2(mrd=100))])),
+        ("v1-group-query-and-suppression", sequence([
+            rec(0, ICMPv6MLQuery(mrd=5000)),
+            rec(100, ICMPv6MLQuery(mrd=5000, mladdr=mdns), dst=D_MDNS),
+            rec(100, ICMPv6MLReport(mladdr=mdns), dst=D_MDNS)])),
+        ("v1-done-and-v2-report", sequence([
+            rec(0, ICMPv6MLDone(mladdr=site), dst=D_ALL_NODES),
+            rec(0, ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(rtype=2, dst=site)]))])),
+        ("query-then-leave-and-join", sequence([
+            rec(0, ICMPv6MLQuery2(mrd=3000), action=MLD_LEAVE_SITE),
+            rec(100, ICMPv6MLQuery2(mrd=3000, mladdr=site), dst=D_SITE, action=MLD_JOIN_SITE),
+            rec(100, ICMPv6MLQuery2(mrd=3000), action=MLD_JOIN_EXTRA)])),
+        ("invalid-queries", sequence([
+            rec(0, ICMPv6MLQuery2(), router_alert=False),
+            rec(0, ICMPv6MLQuery2(), hlim=HL255),
+            rec(0, ICMPv6MLQuery2(), src=S_PEER),
+            rec(0, ICMPv6MLQuery2(mladdr=site), dst=D_MDNS)])),
+        ("query-source-count-past-end", sequence([
+            (0, p6(S_GW, D_ALL_NODES, HL1, True) + icmp6_message(ICMPv6MLQuery2(mrd=100), S_GW, D_ALL_NODES)[:26]
+             + bytes([0, 40]))])),
+        ("query-truncated", sequence([(0, p6(S_GW, D_ALL_NODES, HL1, True) + bytes([130, 0, 0, 0, 0, 10]))])),
+        ("query-flood", sequence([rec(10, ICMPv6MLQuery2(mrd=1000 + i, mladdr=[mdns, site, "::"][i % 3]),
+                                      dst=[D_MDNS, D_SITE, D_ALL_NODES][i % 3]) for i in range(24)])),
+        ("empty", b""),
+    ]
+
+
+def igmp_seeds():
+    """Sequences of IGMP messages ([8-byte prefix][message]) for the Full configuration with 224.1.1.1,
+    239.1.2.3 and 224.0.0.251 joined. Prefix [4] bit 3: the destination is group (bits 4-5); [7] bits 1-2:
+    leave / join 239.1.2.3 / join 224.5.5.5 after the message."""
+    from scapy.contrib.igmp import IGMP
+    from scapy.contrib.igmpv3 import IGMPv3, IGMPv3gr, IGMPv3mq, IGMPv3mr
+
+    groups = ["224.1.1.1", "239.1.2.3", "224.0.0.251", "224.0.0.22"]
+
+    def pre(dst=DST_ALL_HOSTS, group=None, ttl=1, action=0, options=False, src=IP_GW):
+        selector = dst if group is None else (DST_ALL_HOSTS | 8 | group << 4)
+        return bytes(int(x) for x in src.split(".")) + bytes([selector, ttl, 0, action << 1 | (1 if options
+                                                                                                else 0)])
+
+    def rec(delta, message, **kw):
+        return (delta, pre(**kw) + bytes(message))
+
+    def l4(layer):  # the IGMP bytes (its checksum covers only them)
+        raw_ = bytes(IP(src=IP_GW, dst="224.0.0.1", ttl=1) / layer)
+        return raw_[(raw_[0] & 15) * 4:]
+
+    def v3q(mrcode=100, gaddr="0.0.0.0", sources=(), qrv=2, s=0, qqic=125):
+        return l4(IGMPv3(type=0x11, mrcode=mrcode) /
+                  IGMPv3mq(gaddr=gaddr, s=s, qrv=qrv, qqic=qqic, srcaddrs=list(sources)))
+
+    def v2(type, mrcode, gaddr):
+        return l4(IGMP(type=type, mrcode=mrcode, gaddr=gaddr))
+
+    return [
+        ("v3-general-query", sequence([rec(0, v3q())])),
+        ("v3-group-query", sequence([rec(0, v3q(gaddr=groups[1]), group=1)])),
+        ("v3-group-source-query", sequence([rec(0, v3q(gaddr=groups[0], sources=["198.18.0.1", "198.18.0.9"]),
+                                                group=0)])),
+        ("v3-query-many-sources", sequence([rec(0, v3q(gaddr=groups[2], sources=[f"198.18.0.{i + 1}"
+                                                                                  for i in range(12)]), group=2)])),
+        ("v3-query-exponential-codes", sequence([rec(0, v3q(mrcode=0xFF, qrv=7, s=1, qqic=0xFF)),
+                                                 rec(30000, v3q(mrcode=0x80, qrv=0, qqic=0x80))])),
+        ("v3-query-to-our-address", sequence([rec(0, v3q(), dst=DST_OURS)])),
+        ("v3-query-not-joined", sequence([rec(0, v3q(gaddr=groups[3]), group=3)])),
+        ("v2-general-query-compat", sequence([rec(0, v2(0x11, 100, "0.0.0.0")), rec(2000, v3q())] +
+                                             [rec(65535, v3q(mrcode=10)) for _ in range(7)])),
+        ("v1-query-compat", sequence([rec(0, v2(0x11, 0, "0.0.0.0")), rec(1000, v3q())] +
+                                     [rec(65535, v3q(mrcode=10)) for _ in range(7)])),
+        ("v2-group-query-and-suppression", sequence([
+            rec(0, v2(0x11, 100, "0.0.0.0")),
+            rec(100, v2(0x11, 50, groups[0]), group=0),
+            rec(100, v2(0x16, 0, groups[0]), group=0),
+            rec(100, v2(0x12, 0, groups[2]), group=2)])),
+        ("leave-and-v3-report", sequence([
+            rec(0, v2(0x17, 0, groups[1]), dst=DST_ALL_HOSTS),
+            rec(0, l4(IGMPv3(type=0x22) / IGMPv3mr(records=[IGMPv3gr(rtype=2, maddr=groups[1])])),
+                group=3)])),
+        ("query-then-leave-and-join", sequence([
+            rec(0, v3q(mrcode=30), action=1),
+            rec(100, v3q(mrcode=30, gaddr=groups[1]), group=1, action=2),
+            rec(100, v3q(mrcode=30), action=3)])),
+        ("query-with-ip-options", sequence([rec(0, v3q(), options=True)])),
+        ("query-between-v2-and-v3-lengths", sequence([rec(0, v3q()[:10])])),
+        ("query-source-count-past-end", sequence([rec(0, v3q()[:10] + bytes([0, 50]))])),
+        ("truncated", sequence([rec(0, v3q()[:7])])),
+        ("query-flood", sequence([rec(10, v3q(mrcode=10 + i, gaddr=groups[i % 3] if i % 2 else "0.0.0.0"),
+                                      group=i % 3 if i % 2 else None) for i in range(24)])),
+        ("empty", b""),
+    ]
+
+
+# ---- the reassembly targets: sequences of datagrams / packets (fragments) ----
+
+def ipv4_fragments(datagram, cuts, ident=0x4242, overrides=None):
+    """IPv4 fragments of `datagram` (an unfragmented IP packet): cuts is a list of (offset, length, more) in
+    octets of the payload; overrides maps a fragment index to replacement payload bytes."""
+    raw_ = bytes(datagram)
+    ihl = (raw_[0] & 15) * 4
+    header, payload = raw_[:ihl], raw_[ihl:]
+    out = []
+    for i, (offset, length, more) in enumerate(cuts):
+        data = payload[offset:offset + length]
+        if overrides and i in overrides:
+            data = overrides[i]
+        h = bytearray(header)
+        h[2:4] = struct.pack("!H", ihl + len(data))
+        h[4:6] = struct.pack("!H", ident)
+        h[6:8] = struct.pack("!H", (0x2000 if more else 0) | offset // 8)
+        h[10:12] = b"\x00\x00"
+        c = IP(bytes(h) + data)  # Scapy computes the header checksum
+        c.chksum = None
+        out.append(bytes(c))
+    return out
+
+
+def ipv4_reassembly_seeds():
+    """Sequences of IPv4 fragments (whole datagrams: the harness writes each header checksum) for the Full
+    configuration: orders, every overlap geometry with equal and different octets, duplicates, length
+    conflicts, timeouts, a flood of datagrams, the largest datagram a buffer takes. Fragments past the
+    reassembly bound (and past 65,535) are left to the fuzzer (picoTCP issue 529's canary)."""
+    echo72 = ip() / ICMP(type=8, id=7, seq=1) / Raw(bytes(range(64)))  # 72 octets of ICMP
+    udp = ip() / UDP(sport=1234, dport=7) / Raw(bytes(range(48)))      # 56 octets of UDP
+    syn = ip() / TCP(sport=40000, dport=80, flags="S", seq=1000, options=[("MSS", 1460), ("NOP", None),
+                                                                            ("NOP", None), ("SAckOK", b"")])
+    three = [(0, 24, True), (24, 24, True), (48, 24, False)]
+    f = ipv4_fragments
+    diff = bytes([0xEE]) * 16
+
+    def seq(frags, deltas=None):
+        return sequence([(deltas[i] if deltas else 0, x) for i, x in enumerate(frags)])
+
+    big = ip(id=9) / UDP(sport=1234, dport=53) / Raw(bytes(range(256)) * 5 + bytes(252))  # 1540 octets
+    return [
+        ("in-order", seq(f(echo72, three))),
+        ("reverse-order", seq(f(echo72, three)[::-1])),
+        ("middle-first", seq([f(echo72, three)[i] for i in (1, 2, 0)])),
+        ("udp-echo", seq(f(udp, [(0, 32, True), (32, 24, False)]))),
+        ("tcp-syn-two-fragments", seq(f(syn, [(0, 16, True), (16, len(bytes(syn)) - 36, False)]))),
+        ("duplicate-fragment", seq(f(echo72, [(0, 24, True), (0, 24, True), (24, 24, True), (48, 24, False)]))),
+        ("overlap-identical-recut", seq(f(echo72, [(0, 32, True), (16, 32, True), (40, 32, False)]))),
+        ("overlap-head-different", seq(f(echo72, [(16, 24, True), (0, 24, True), (40, 32, False)],
+                                         overrides={1: bytes(24)}))),
+        ("overlap-tail-different", seq(f(echo72, [(0, 24, True), (16, 16, True), (32, 40, False)],
+                                         overrides={1: diff}))),
+        ("overlap-contained-different", seq(f(echo72, [(0, 48, True), (16, 16, True), (48, 24, False)],
+                                              overrides={1: diff}))),
+        ("overlap-containing-different", seq(f(echo72, [(16, 16, True), (0, 48, True), (48, 24, False)],
+                                               overrides={0: diff}))),
+        ("overlap-exact-different", seq(f(echo72, [(0, 24, True), (0, 24, True), (24, 48, False)],
+                                          overrides={1: bytes(24)}))),
+        ("overlap-last-partial-block", seq(f(echo72, [(48, 24, False), (0, 56, True), (56, 16, False)]))),
+        ("two-lasts-disagree", seq(f(echo72, [(48, 24, False), (0, 24, True), (40, 16, False)]))),
+        ("data-past-last", seq(f(echo72, [(24, 24, False), (0, 24, True), (40, 32, True)]))),
+        ("more-not-multiple-of-8", seq(f(echo72, [(0, 20, True), (24, 48, False)]))),
+        ("zero-length-fragment", seq(f(echo72, [(0, 0, True), (24, 0, False), (0, 72, False)]))),
+        ("unfragmented-same-id", seq(f(echo72, [(0, 24, True)]) + [bytes(ip(id=0x4242) / echo())])),
+        ("timeout-with-first", seq(f(echo72, [(0, 24, True)]) + f(echo72, [(24, 24, True)]), [0, 61000])),
+        ("timeout-without-first", seq(f(echo72, [(24, 24, True), (48, 24, False)]), [0, 65535])),
+        ("complete-before-timeout", seq(f(echo72, three), [0, 30000, 29000])),
+        ("interleaved-ids", seq([x for pair in zip(f(echo72, three, ident=1), f(udp, [(0, 24, True), (24, 24, True),
+                                                                                     (48, 8, False)], ident=2))
+                                 for x in pair])),
+        ("same-id-other-protocol", seq(f(echo72, [(0, 24, True)]) + f(udp, [(24, 32, False)]) +
+                                       f(udp, [(0, 24, True)]))),
+        ("first-with-options", seq(f(ip(options=[b"\x01\x01\x01\x00"]) / ICMP(type=8) / Raw(bytes(40)),
+                                     [(0, 16, True), (16, 32, False)]))),
+        ("flood-evicts", seq([x for i in range(6) for x in f(echo72, [(0, 24, True)], ident=0x100 + i)] +
+                             f(echo72, [(24, 48, False)], ident=0x100))),
+        ("largest-buffer", seq(f(big, [(1480, 60, False), (0, 1480, True)]))),
+        ("empty", b""),
+    ]
+
+
+def ipv6_fragments(packet, cuts, ident=0x01020304, overrides=None, unfragmentable=None):
+    """IPv6 fragments of `packet` (IPv6 header + upper layer, no extension headers): cuts as for IPv4;
+    `unfragmentable` an optional Hop-by-Hop header (its Next Header byte becomes 44) placed before the
+    Fragment header."""
+    from scapy.layers.inet6 import IPv6ExtHdrFragment
+    raw_ = bytes(packet)
+    fixed, payload = bytearray(raw_[:40]), raw_[40:]
+    upper = fixed[6]
+    out = []
+    for i, (offset, length, more) in enumerate(cuts):
+        data = payload[offset:offset + length]
+        if overrides and i in overrides:
+            data = overrides[i]
+        head = bytearray(fixed)
+        ext = b""
+        if unfragmentable:  # a Hop-by-Hop header: it names the Fragment header
+            head[6] = 0
+            ext = bytes([44]) + unfragmentable[1:]
+        else:
+            head[6] = 44
+        frag = bytes(IPv6ExtHdrFragment(nh=upper, offset=offset // 8, m=1 if more else 0, id=ident))
+        body = ext + frag + data
+        head[4:6] = struct.pack("!H", len(body))
+        out.append(bytes(head) + body)
+    return out
+
+
+def ipv6_reassembly_seeds():
+    """Sequences of IPv6 fragments for the Full configuration: orders, every overlap geometry (RFC 5722),
+    duplicates, atomic fragments (RFC 6946), a first fragment without the upper-layer header (RFC 7112), an
+    unfragmentable part with a Hop-by-Hop header, length problems, timeouts and a flood."""
+    from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, PadN
+
+    def v6(src=IP6_PEER, dst=IP6_US):
+        return IPv6(src=src, dst=dst, hlim=64, fl=0)
+
+    echo = v6() / ICMPv6EchoRequest(id=7, seq=1, data=bytes(range(64)))  # 72 octets
+    udp = v6() / UDP(sport=5000, dport=7) / Raw(bytes(range(40)))        # 48 octets
+    three = [(0, 24, True), (24, 24, True), (48, 24, False)]
+    f = ipv6_fragments
+    diff = bytes([0xEE]) * 16
+    hbh = bytes([58, 0, 1, 4, 0, 0, 0, 0])  # Hop-by-Hop with PadN
+
+    def seq(frags, deltas=None):
+        return sequence([(deltas[i] if deltas else 0, x) for i, x in enumerate(frags)])
+
+    atomic = bytes(v6() / IPv6ExtHdrFragment(nh=58, offset=0, m=0, id=0x01020304) /
+                   ICMPv6EchoRequest(id=8, seq=1, data=b"atomic"))
+    dest_long = bytes(v6() / IPv6ExtHdrDestOpt(nh=58, options=[PadN(optdata=bytes(60))]) /
+                      ICMPv6EchoRequest(id=9, data=bytes(16)))
+    split_chain = f(dest_long, [(0, 32, True), (32, len(dest_long) - 72, False)])
+    nested = bytearray(bytes(v6()) + atomic[40:])  # a Fragment header inside the fragmentable part
+    nested[6] = 44
+    nested[4:6] = struct.pack("!H", len(nested) - 40)
+    last = bytearray(bytes(v6()) + bytes(IPv6ExtHdrFragment(nh=58, offset=8189, m=0, id=0x01020304)) +
+                     bytes(16))
+    last[4:6] = struct.pack("!H", 24)
+    last[6] = 44
+    overflow = f(echo, [(0, 24, True)]) + [bytes(last)]
+    return [
+        ("in-order", seq(f(echo, three))),
+        ("reverse-order", seq(f(echo, three)[::-1])),
+        ("udp-echo", seq(f(udp, [(0, 24, True), (24, 24, False)]))),
+        ("duplicate-exact", seq(f(echo, [(0, 24, True), (0, 24, True), (24, 24, True), (48, 24, False)]))),
+        ("overlap-identical", seq(f(echo, [(0, 32, True), (16, 32, True), (48, 24, False)]))),
+        ("overlap-head", seq(f(echo, [(16, 24, True), (0, 24, True), (40, 32, False)], overrides={1: bytes(24)}))),
+        ("overlap-tail", seq(f(echo, [(0, 24, True), (16, 16, True), (32, 40, False)], overrides={1: diff}))),
+        ("overlap-contained", seq(f(echo, [(0, 48, True), (16, 16, True), (48, 24, False)]))),
+        ("overlap-containing", seq(f(echo, [(16, 16, True), (0, 48, True), (48, 24, False)]))),
+        ("overlap-exact-different", seq(f(echo, [(0, 24, True), (0, 24, True), (24, 48, False)],
+                                          overrides={1: bytes(24)}))),
+        ("two-lasts-disagree", seq(f(echo, [(48, 24, False), (0, 24, True), (40, 16, False)]))),
+        ("more-not-multiple-of-8", seq(f(echo, [(0, 20, True), (24, 48, False)]))),
+        ("zero-length-fragment", seq(f(echo, [(0, 0, True), (0, 72, False)]))),
+        ("atomic-fragment", seq([atomic])),
+        ("atomic-during-reassembly", seq(f(echo, [(0, 24, True)]) + [atomic] + f(echo, [(24, 48, False)]))),
+        ("first-without-upper-header", seq(split_chain)),
+        ("unfragmentable-hop-by-hop", seq(f(echo, three, unfragmentable=hbh))),
+        ("unfragmentable-differs", seq(f(echo, [(0, 24, True)], unfragmentable=hbh) + f(echo, [(24, 48, False)]))),
+        ("payload-past-65535", seq(overflow)),
+        ("timeout-with-first", seq(f(echo, [(0, 24, True), (24, 24, True)]), [0, 61000])),
+        ("timeout-without-first", seq(f(echo, [(24, 24, True), (48, 24, False)]), [0, 65535])),
+        ("nested-fragment", seq(f(bytes(nested), [(0, 16, True), (16, len(nested) - 56, False)], ident=0x99))),
+        ("interleaved-ids", seq([x for pair in zip(f(echo, three, ident=1), f(udp, [(0, 24, True), (24, 16, True),
+                                                                                  (40, 8, False)], ident=2))
+                                 for x in pair])),
+        ("flood-evicts", seq([x for i in range(6) for x in f(echo, [(0, 24, True)], ident=0x100 + i)] +
+                             f(echo, [(24, 48, False)], ident=0x100))),
+        ("to-multicast", seq(f(v6(dst="ff02::1") / ICMPv6EchoRequest(id=1, data=bytes(40)),
+                               [(0, 24, True), (24, 24, False)]))),
+        ("empty", b""),
+    ]
+
+
 # Target name -> seed generator. Stateful targets (TCP) add theirs here, built with sequence() below.
 TARGETS = {
     "ethernet": ethernet_seeds,
@@ -830,6 +1328,12 @@ TARGETS = {
     "tcp": tcp_seeds,
     "tcp_listen": tcp_listen_seeds,
     "tcp_established": tcp_established_seeds,
+    "icmp6": icmp6_seeds,
+    "nd": nd_seeds,
+    "mld": mld_seeds,
+    "igmp": igmp_seeds,
+    "ipv4_reassembly": ipv4_reassembly_seeds,
+    "ipv6_reassembly": ipv6_reassembly_seeds,
 }
 
 

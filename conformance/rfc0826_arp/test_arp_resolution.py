@@ -116,26 +116,30 @@ def test_burst_to_unresolved_address_sends_one_request(dut):
 @pytest.mark.requirement("RFC826:1122-2.3.2.2-a")
 def test_latest_datagram_is_kept_while_resolving(dut):
     """
-    Purpose: while an address is unresolved the DUT keeps the latest datagram for it and sends it once
-        resolved; the older one it replaced is dropped and counted (the stack keeps one per address).
+    Purpose: while an address is unresolved the DUT keeps the latest datagrams for it (a small queue of
+        arp_queue_per_entry, 3 by default) and sends them once resolved; the oldest one, pushed out by a newer
+        one, is dropped and counted.
     Setup: fresh DUT; a UDP socket bound to 0.0.0.0:40001.
-    Procedure: sendto(b"first"), then sendto(b"second") to 198.18.0.1:9; answer the request.
-    Judgement: after the reply exactly one datagram leaves and carries b"second"; one ARP QueueFull drop
-        records the replaced datagram.
+    Procedure: sendto(b"d0"), ..., one datagram more than the queue holds, to 198.18.0.1:9; answer the request.
+    Judgement: after the reply exactly the queue's worth of datagrams leaves, the newest ones, in the order
+        sent (the last carries the latest datagram); one ARP QueueFull drop records the replaced datagram.
     Reference: RFC 1122 2.3.2.2 ("save at least one (the latest) packet").
     """
+    import picotcp
+
+    queue = picotcp.config()["arp_queue_per_entry"]
     dut.receive()
     sock = dut.udp_socket()
     sock.bind("0.0.0.0", 40001)
-    sock.sendto(b"first", (dut.peer_ip, 9))
-    sock.sendto(b"second", (dut.peer_ip, 9))
+    sent = [b"d%d" % i for i in range(queue + 1)]
+    for data in sent:
+        sock.sendto(data, (dut.peer_ip, 9))
     out = dut.receive()
     assert len(out) == 1 and is_request_for(out[0], dut.peer_ip), [f.summary() for f in out]
     answer(dut, dut.peer_ip, dut.peer_mac)
     out = dut.receive(timeout_ms=50)
     datagrams = [f for f in out if UDP in f]
-    assert len(datagrams) == 1, [f.summary() for f in out]
-    assert udp_data(datagrams[0]) == b"second"
+    assert [udp_data(f) for f in datagrams] == sent[1:], [f.summary() for f in out]
     dut.assert_dropped("arp", "QueueFull")
 
 

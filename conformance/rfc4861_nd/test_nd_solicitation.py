@@ -216,27 +216,31 @@ def test_solicitation_with_new_address_makes_entry_stale(dut):
     "RFC4861:R7.2.5-incomplete",
 )
 def test_address_resolution_queues_latest_packet(dut):
-    """Purpose: an unknown on-link next hop is resolved with a multicast NS while the newest packet waits.
+    """Purpose: an unknown on-link next hop is resolved with a multicast NS while the newest packets wait in a
+    small queue (nd_queue_per_entry, 3 by default); the oldest is replaced when it overflows.
     Setup: DUT with IPv6; nobody answers for 2001:db8::5.
-    Procedure: two echo requests from 2001:db8::5 arrive (seq 1, 2); the DUT must resolve 2001:db8::5 to answer.
-    Then a solicited NA with TLLA 02:00:00:00:00:05.
+    Procedure: queue + 1 echo requests from 2001:db8::5 arrive (seq 1, 2, ...); the DUT must resolve 2001:db8::5 to
+    answer. Then a solicited NA with TLLA 02:00:00:00:00:05.
     Judgement: one NS to ff02::1:ff00:5 (33:33:ff:00:00:05), source 2001:db8::2 (the reply's source), hop limit 255,
-    target 2001:db8::5, SLLA = DUT MAC; after the NA exactly one echo reply, seq 2, to 02:00:00:00:00:05; one QueueFull
-    drop; the entry is REACHABLE.
+    target 2001:db8::5, SLLA = DUT MAC; after the NA exactly the newest `queue` echo replies, seq 2.., in order, to
+    02:00:00:00:00:05; one QueueFull drop; the entry is REACHABLE.
     Reference: RFC 4861 7.2.2, 7.2.5, 5.2."""
     dut.enable_ipv6()
+    queue = dut.stack.nd.capacity["queue_per_entry"]
     dut.send(echo_from(dut, OTHER_IP, OTHER_MAC, seq=1))
     solicitation = dut.expect(is_ns_for(OTHER_IP), timeout_ms=100)
     assert solicitation.dst == "33:33:ff:00:00:05"
     assert solicitation[IPv6].dst == "ff02::1:ff00:5" and solicitation[IPv6].src == dut.ip6
     assert solicitation[IPv6].hlim == 255 and solicitation[ICMPv6ND_NS].res == 0
     assert solicitation[ICMPv6NDOptSrcLLAddr].lladdr == dut.mac
-    dut.send(echo_from(dut, OTHER_IP, OTHER_MAC, seq=2))
+    for seq in range(2, queue + 2):
+        dut.send(echo_from(dut, OTHER_IP, OTHER_MAC, seq=seq))
     dut.assert_dropped("nd", "QueueFull")
     assert dut.stack.nd.neighbor(dut.eth, OTHER_IP)["state"] == "INCOMPLETE"
+    assert dut.stack.nd.neighbor(dut.eth, OTHER_IP)["queued"] == queue
     dut.send(na(dut, OTHER_IP, OTHER_MAC))
     replies = [f for f in dut.receive(100) if ICMPv6EchoReply in f]
-    assert [f[ICMPv6EchoReply].seq for f in replies] == [2]
+    assert [f[ICMPv6EchoReply].seq for f in replies] == list(range(2, queue + 2))
     assert replies[0].dst == OTHER_MAC
     assert dut.stack.nd.neighbor(dut.eth, OTHER_IP)["state"] == "REACHABLE"
 
@@ -247,7 +251,7 @@ def test_resolution_retransmits_then_fails(dut):
     Setup: DUT with IPv6; nobody answers for 2001:db8::5.
     Procedure: an echo request from 2001:db8::5 (reply needs resolution); a second one 300 ms later; wait 5 s.
     Judgement: exactly 3 NS for 2001:db8::5 at t0, t0+1000, t0+2000 ms (the second packet sends none); the entry
-    is gone after t0+3000 ms; the queued reply is dropped as Unresolved, plus the one it replaced (QueueFull).
+    is gone after t0+3000 ms; both queued replies are dropped as Unresolved (the queue holds both).
     Reference: RFC 4861 7.2.2, 7.3.3."""
     dut.enable_ipv6()
     dut.send(echo_from(dut, OTHER_IP, OTHER_MAC, seq=1))
@@ -258,8 +262,8 @@ def test_resolution_retransmits_then_fails(dut):
     times = [t for (t, d, f) in dut.log if d == "out" and ICMPv6ND_NS in f and f[ICMPv6ND_NS].tgt == OTHER_IP]
     assert [t - t0 for t in times] == [0, 1000, 2000]
     assert dut.stack.nd.neighbor(dut.eth, OTHER_IP) is None
-    dut.assert_dropped("nd", "Unresolved")
-    dut.assert_dropped("nd", "QueueFull")
+    dut.assert_dropped("nd", "Unresolved", 2)
+    dut.assert_dropped("nd", "QueueFull", 0)
 
 
 @pytest.mark.requirement("RFC4861:R7.2.5-incomplete-no-tlla", "RFC4861:R7.2.5-no-entry", "RFC4861:R4.6.1-slla-elsewhere")

@@ -312,7 +312,7 @@ def test_fragmentation_to_the_path_mtu(dut):
     Reference: RFC 8200 4.5, 5; RFC 8201 4.
     """
     dut.enable_ipv6()
-    # Resolve the peer first (ND queues one packet per unresolved neighbour: a first fragment would be lost).
+    # Resolve the peer first, so the fragments below leave at once (not from the per-neighbour ND queue).
     dut.send(dut.ipv6() / ICMPv6EchoRequest(id=5, seq=0))
     dut.expect(is_reply)
     dut.send(packet_too_big(dut, 1280))

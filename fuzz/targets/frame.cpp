@@ -5,7 +5,7 @@
 // sockets that echo, queue and broadcast.
 //
 // fuzz-requires: ETHERNET
-// fuzz-dict: ethernet arp ipv4 icmp4 udp
+// fuzz-dict: ethernet arp ipv4 icmp4 udp ipv6
 // fuzz-max-len: 1600
 #include "harness.hpp"
 

@@ -53,7 +53,8 @@ namespace pico {
     X(UnknownOption)        /* IPv6 option with action bits 01/10/11 not recognised (RFC 8200 4.2) */        \
     X(NoNextHeader)         /* IPv6 Next Header 59: nothing follows, consumed (RFC 8200 4.7) */              \
     X(BadHopLimit)          /* ND message whose IPv6 hop limit is not 255 (RFC 4861 6.1, 7.1, 8.1) */        \
-    X(NoRouterAlert)        /* MLD message without the Hop-by-Hop Router Alert option (RFC 3810 6.2) */
+    X(NoRouterAlert)        /* MLD message without the Hop-by-Hop Router Alert option (RFC 3810 6.2) */      \
+    X(MulticastFiltered)    /* UDP multicast: no socket bound to the port joined it here for this source */
 
 enum class Drop : std::uint8_t {
 #define PICO_DROP_ENUM(name) name,

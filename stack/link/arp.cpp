@@ -27,8 +27,38 @@ static_assert(config::frame_headroom >= wire::ethernet::header_len, "ARP frames 
 constexpr std::size_t ipv4_source_offset = 12;
 constexpr std::size_t ipv4_min_header = 20;
 
-void free_entry(Entry& entry) {
-    entry = Entry{}; // drops the pending datagram, if any (the caller has counted it)
+// Frees an entry; each datagram still queued on it is dropped and counted with `why`.
+void free_entry(State& s, Entry& entry, Drop why = Drop::Unresolved) {
+    for (std::size_t i = entry.pending.size(); i > 0; --i)
+        s.counters.count_drop(why);
+    s.queued = static_cast<std::uint16_t>(s.queued - entry.pending.clear());
+    entry = Entry{};
+}
+
+// Drops the oldest datagram of the longest queue to make room under queue_limit (QueueFull).
+void make_room(State& s) {
+    Entry* longest = nullptr;
+    for (Entry& entry : s.entries)
+        if (entry.pending.size() > 0 &&
+            (longest == nullptr || entry.pending.size() > longest->pending.size()))
+            longest = &entry;
+    if (longest == nullptr) return;
+    longest->pending.pop();
+    --s.queued;
+    s.counters.count_drop(Drop::QueueFull);
+}
+
+// RFC 1122 2.3.2.2: queues a datagram for an unresolved address; when the entry's queue (or all the
+// queues together) is full, the oldest datagram is dropped (QueueFull) so that the newest is kept.
+void enqueue(State& s, Entry& entry, PacketBuf&& datagram) {
+    if (entry.pending.full()) {
+        entry.pending.pop();
+        --s.queued;
+        s.counters.count_drop(Drop::QueueFull);
+    } else if (s.queued >= queue_limit) {
+        make_room(s);
+    }
+    if (entry.pending.push(std::move(datagram))) ++s.queued;
 }
 
 Entry* find(State& s, IfIndex ifindex, Ipv4Addr ip) {
@@ -47,7 +77,7 @@ Entry* allocate(State& s) {
         if (entry.state == EntryState::Reachable && (oldest == nullptr || entry.expires < oldest->expires))
             oldest = &entry;
     }
-    if (oldest != nullptr) free_entry(*oldest);
+    if (oldest != nullptr) free_entry(s, *oldest);
     return oldest;
 }
 
@@ -77,7 +107,7 @@ bool send_request(Stack& stack, IfIndex ifindex, MacAddr our_mac, Ipv4Addr sourc
     return send_packet(stack, ifindex, MacAddr::broadcast(), request);
 }
 
-// Marks an entry resolved to mac and releases the datagram that waited for it.
+// Marks an entry resolved to mac and releases the datagrams that waited for it.
 void resolve(Stack& stack, Entry& entry, MacAddr mac, TimeMs now) {
     entry.mac = mac;
     // RFC 1122 2.3.2.1: entries time out; a fresh answer (any merge) restarts the lifetime.
@@ -85,10 +115,13 @@ void resolve(Stack& stack, Entry& entry, MacAddr mac, TimeMs now) {
     if (entry.state == EntryState::Reachable) return;
     entry.state = EntryState::Reachable;
     entry.attempts = 0;
-    if (entry.pending) {
-        PacketBuf datagram = std::move(*entry.pending);
-        entry.pending.reset();
-        ethernet::send(stack, entry.ifindex, mac, ethernet::type_ipv4, std::move(datagram));
+    // Every queued datagram, oldest first (the fragments of a datagram leave in order).
+    State& s = state(stack);
+    for (std::size_t i = entry.pending.size(); i > 0; --i) {
+        auto datagram = entry.pending.pop();
+        if (!datagram) break;
+        --s.queued;
+        ethernet::send(stack, entry.ifindex, mac, ethernet::type_ipv4, std::move(*datagram));
     }
 }
 
@@ -251,10 +284,9 @@ bool send_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr next_hop, PacketBuf&& dat
     }
     const Ipv4Addr source = Ipv4Addr::load(datagram.data() + ipv4_source_offset);
     if (entry != nullptr && entry->state == EntryState::Incomplete) {
-        // RFC 1122 2.3.2.2: keep at least one datagram per unresolved address, the latest; the one it
-        // replaces is dropped. The request already in flight is not repeated now: tick() paces them.
-        if (entry->pending) s.counters.count_drop(Drop::QueueFull);
-        entry->pending.emplace(std::move(datagram));
+        // RFC 1122 2.3.2.2: keep the datagrams for an unresolved address, at least the latest (enqueue).
+        // The request already in flight is not repeated now: tick() paces them.
+        enqueue(s, *entry, std::move(datagram));
         entry->request_source = source;
         return true;
     }
@@ -269,7 +301,7 @@ bool send_ipv4(Stack& stack, IfIndex ifindex, Ipv4Addr next_hop, PacketBuf&& dat
     }
     // A new entry, or a Reachable one that has aged out: resolve (again).
     entry->state = EntryState::Incomplete;
-    entry->pending.emplace(std::move(datagram));
+    enqueue(s, *entry, std::move(datagram));
     entry->request_source = source;
     entry->attempts = 1;
     // RFC 1122 2.3.2.1: no more than one request per second per destination (request_interval_ms).
@@ -311,20 +343,18 @@ void tick(Stack& stack, TimeMs now) {
     }
     for (Entry& entry : s.entries) {
         if (entry.state == EntryState::Reachable) {
-            if (now >= entry.expires) free_entry(entry); // RFC 1122 2.3.2.1: cache timeout
+            if (now >= entry.expires) free_entry(s, entry); // RFC 1122 2.3.2.1: cache timeout
             continue;
         }
         if (entry.state != EntryState::Incomplete || now < entry.next_request) continue;
         if (entry.attempts >= request_attempts) {
-            // The neighbour never answered: the held datagram cannot be delivered.
-            if (entry.pending) s.counters.count_drop(Drop::Unresolved);
-            free_entry(entry);
+            // The neighbour never answered: the held datagrams cannot be delivered.
+            free_entry(s, entry, Drop::Unresolved);
             continue;
         }
         const Device* dev = device(stack, entry.ifindex);
         if (dev == nullptr) {
-            if (entry.pending) s.counters.count_drop(Drop::NoDevice);
-            free_entry(entry);
+            free_entry(s, entry, Drop::NoDevice);
             continue;
         }
         ++entry.attempts;
@@ -349,15 +379,15 @@ void flush(Stack& stack, IfIndex ifindex) {
     State& s = state(stack);
     for (Entry& entry : s.entries) {
         if (entry.state == EntryState::Free || entry.ifindex != ifindex) continue;
-        if (entry.pending) s.counters.count_drop(Drop::Unresolved);
-        free_entry(entry);
+        free_entry(s, entry, Drop::Unresolved);
     }
 }
 
 bool invalidate(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
-    for (Entry& entry : state(stack).entries) {
+    State& s = state(stack);
+    for (Entry& entry : s.entries) {
         if (entry.state != EntryState::Reachable || entry.ifindex != ifindex || entry.ip != address) continue;
-        free_entry(entry);
+        free_entry(s, entry);
         return true;
     }
     return false;

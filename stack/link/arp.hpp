@@ -1,13 +1,16 @@
 // ARP (RFC 826, RFC 1122 2.3.2) with RFC 5227 address conflict detection.
 //
-// A bounded cache with expiry; resolution retransmits a request a limited number of times and queues one
-// datagram per unresolved address (the latest one, RFC 1122 2.3.2.2); replies to requests for our addresses;
+// A bounded cache with expiry; resolution retransmits a request a limited number of times and queues a few
+// datagrams per unresolved address (RFC 1122 2.3.2.2: at least the latest; config::arp_queue_per_entry, so
+// that the fragments of one datagram survive resolution; on overflow the oldest is dropped, QueueFull; all
+// queues together hold at most queue_limit frames); replies to requests for our addresses;
 // a gratuitous ARP announcement when an address is added; the RFC 826 merge rule (an unsolicited packet only
 // updates an entry that exists, it never creates one unless it is a request for us).
 #pragma once
 #include "core/config.hpp"
 #include "core/drop.hpp"
 #include "core/handoff.hpp"
+#include "link/packet_queue.hpp"
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -23,6 +26,8 @@ inline constexpr TimeMs defend_interval_ms = 10'000;
 // RFC 5227 section 1.1: ANNOUNCE_NUM announcements, ANNOUNCE_INTERVAL apart.
 inline constexpr std::uint8_t announce_count = 2;
 inline constexpr TimeMs announce_interval_ms = 2'000;
+// Datagrams all ARP queues hold together (pool frames).
+inline constexpr std::size_t queue_limit = resolution_queue_limit(config::arp_queue_frames);
 
 enum class EntryState : std::uint8_t { Free, Incomplete, Reachable };
 
@@ -34,8 +39,8 @@ struct Entry {
     TimeMs expires = 0;      // Reachable: when the entry ages out
     TimeMs next_request = 0; // Incomplete: when to send the next request
     std::uint8_t attempts = 0;
-    std::optional<PacketBuf> pending; // one queued datagram (the most recent)
-    Ipv4Addr request_source{};        // Incomplete: sender IP of our requests (the pending datagram's source)
+    PacketQueue<config::arp_queue_per_entry> pending; // queued datagrams, oldest first
+    Ipv4Addr request_source{}; // Incomplete: sender IP of our requests (the newest datagram's source)
 };
 
 // Called when another host claims one of our addresses (RFC 5227 section 2.4).
@@ -58,6 +63,7 @@ struct State {
     TimeMs last_defend = 0;
     bool defended_once = false;
     std::array<PendingAnnouncement, config::max_devices * config::ipv4_addrs_per_device> announcements{};
+    std::uint16_t queued = 0; // datagrams in all the entries' queues (<= queue_limit)
 };
 
 State& state(Stack& stack);

@@ -20,6 +20,11 @@ constexpr std::size_t max_chain_walk = 8;
 void answer_echo(Stack& stack, PacketBuf&& message, const wire::icmp6::View& request, const RxMeta& meta) {
     State& s = state(stack);
     // CVE-2020-17443 shape: an echo request must hold Identifier and Sequence Number (8 octets).
+#if PICO_FUZZ_CANARIES
+    // CVE-2020-17443 (picoTCP pico_icmp6_send_echoreply): the reply copied the request's Identifier, Sequence
+    // Number and data as if the 8-octet header were there: a shorter request was read past its end.
+    if (!request.has_body() && canary::armed("icmp6-echo-short")) canary::crash("icmp6-echo-short");
+#endif
     if (!request.has_body()) {
         s.counters.count_drop(Drop::Truncated);
         return;
@@ -204,15 +209,16 @@ std::uint16_t checksum(const Ipv6Addr& source, const Ipv6Addr& destination, Byte
 bool send(Stack& stack, const Ipv6Addr& source, const Ipv6Addr& destination, IfIndex ifindex,
           std::uint8_t hop_limit, PacketBuf&& message, bool allow_unspecified_source, bool router_alert) {
     State& s = state(stack);
-    // The checksum needs the source: the route's choice when the caller leaves it unspecified.
+    // The checksum needs the source: the route's choice when the caller leaves it unspecified (:: stays ::
+    // when the caller allows it: ipv6::send then sends it as is).
     Ipv6Addr from = source;
     if (from.is_unspecified()) {
         auto hop = ipv6::route(stack, destination, ifindex);
-        if (hop) from = hop->source;
         if (!hop) {
             ipv6::state(stack).counters.count_drop(Drop::NoRoute);
             return false;
         }
+        if (!allow_unspecified_source) from = hop->source;
         if (from.is_unspecified() && !allow_unspecified_source) {
             ipv6::state(stack).counters.count_drop(Drop::BadAddress);
             return false;

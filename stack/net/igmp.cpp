@@ -28,6 +28,9 @@ struct Traits {
     // RFC 3376 8.11: 1 s; RFC 2236 8.10: 10 s for IGMPv1/v2.
     static constexpr TimeMs unsolicited_current_ms = 1'000;
     static constexpr TimeMs unsolicited_older_ms = 10'000;
+    // Records per report: with the 8-octet report header and a 24-octet IP header (Router Alert) within a
+    // 1500-octet Ethernet MTU.
+    static constexpr std::size_t report_budget = 1400;
 
     static Interface* interface(Stack& stack, IfIndex ifindex) {
         if (ifindex >= config::max_devices || device(stack, ifindex) == nullptr) return nullptr;
@@ -37,22 +40,12 @@ struct Traits {
     // RFC 3376 5 / RFC 2236 6: the all-systems group is never reported.
     static bool reportable(const Ipv4Addr& group) { return !(group == all_systems); }
 
-    static bool ethernet_device(Stack& stack, IfIndex ifindex) {
-        Device* dev = device(stack, ifindex);
-        return dev != nullptr && dev->link_type() == LinkType::Ethernet;
-    }
+    static bool permanent(const Ipv4Addr& group) { return group == all_systems; }
     static bool link_join(Stack& stack, IfIndex ifindex, const Ipv4Addr& group) {
-        if constexpr (config::ethernet) {
-            if (ethernet_device(stack, ifindex))
-                return ethernet::join_group(stack, ifindex, wire::ethernet::ipv4_multicast_mac(group));
-        }
-        return true;
+        return multicast::link_join_mac(stack, ifindex, wire::ethernet::ipv4_multicast_mac(group));
     }
     static void link_leave(Stack& stack, IfIndex ifindex, const Ipv4Addr& group) {
-        if constexpr (config::ethernet) {
-            if (ethernet_device(stack, ifindex))
-                ethernet::leave_group(stack, ifindex, wire::ethernet::ipv4_multicast_mac(group));
-        }
+        multicast::link_leave_mac(stack, ifindex, wire::ethernet::ipv4_multicast_mac(group));
     }
 
     // RFC 3376 4 / RFC 2236 2: TTL 1 and the Router Alert option (RFC 2113); IGMPv3 with precedence
@@ -70,26 +63,13 @@ struct Traits {
     }
 
     static void send_report(Stack& stack, IfIndex ifindex, std::span<const Record> records) {
-        wire::igmp::V3ReportRepr report{records};
-        auto buf = frames(stack).allocate(config::frame_headroom);
-        std::uint8_t* at = buf ? buf->append(report.buffer_len()) : nullptr;
-        if (at == nullptr || !report.emit(MutBytes{at, report.buffer_len()})) {
-            state(stack).counters.count_drop(Drop::PoolExhausted);
-            return;
-        }
-        send(stack, ifindex, all_v3_routers, true, tos_internetwork_control, std::move(*buf));
+        auto buf = multicast::build_message(stack, counters(stack), wire::igmp::V3ReportRepr{records});
+        if (buf) send(stack, ifindex, all_v3_routers, true, tos_internetwork_control, std::move(*buf));
     }
     static void send_message(Stack& stack, IfIndex ifindex, std::uint8_t type, Ipv4Addr group,
                              Ipv4Addr destination, bool router_alert) {
-        wire::igmp::MessageRepr message{type, 0, group};
-        auto buf = frames(stack).allocate(config::frame_headroom);
-        constexpr std::size_t len = wire::igmp::MessageRepr::buffer_len();
-        std::uint8_t* at = buf ? buf->append(len) : nullptr;
-        if (at == nullptr || !message.emit(MutBytes{at, len})) {
-            state(stack).counters.count_drop(Drop::PoolExhausted);
-            return;
-        }
-        send(stack, ifindex, destination, router_alert, 0, std::move(*buf));
+        auto buf = multicast::build_message(stack, counters(stack), wire::igmp::MessageRepr{type, 0, group});
+        if (buf) send(stack, ifindex, destination, router_alert, 0, std::move(*buf));
     }
     // RFC 2236 3 / RFC 1112 appendix I: reports go to the group itself.
     static void send_older_report(Stack& stack, IfIndex ifindex, multicast::Mode mode,
@@ -148,16 +128,7 @@ void receive_query(Stack& stack, const wire::igmp::View& view, const RxMeta& met
         s.counters.count_drop(Drop::BadAddress);
         return;
     }
-    std::array<Ipv4Addr, query_sources> sources{};
-    std::size_t n = 0;
-    if (q.version == multicast::Mode::Current && !q.general) {
-        std::size_t listed = view.source_count();
-        q.sources_overflow = listed > sources.size();
-        for (std::size_t k = 0; k < listed && k < sources.size(); ++k)
-            sources[n++] = view.source(k);
-    }
-    q.sources = std::span<const Ipv4Addr>{sources.data(), n};
-    Engine::on_query(stack, meta.ifindex, q);
+    Engine::receive_query(stack, meta.ifindex, q, view);
 }
 
 } // namespace
@@ -203,14 +174,21 @@ void input(Stack& stack, PacketBuf&& message, const RxMeta& meta) {
 }
 
 bool join(Stack& stack, IfIndex ifindex, Ipv4Addr group) {
-    if (!group.is_multicast() || Traits::interface(stack, ifindex) == nullptr) return false;
-    if (group == all_systems) return true; // always a member (RFC 1112 4), never reported
-    return Engine::join(stack, ifindex, group);
+    return Engine::api_join(stack, ifindex, group); // 224.0.0.1: always a member (RFC 1112 4), never reported
 }
 
 bool leave(Stack& stack, IfIndex ifindex, Ipv4Addr group) {
-    if (group == all_systems) return Traits::interface(stack, ifindex) != nullptr;
-    return Engine::leave(stack, ifindex, group);
+    return Engine::api_leave(stack, ifindex, group);
+}
+
+bool set_socket_filter(Stack& stack, IfIndex ifindex, Ipv4Addr group, bool exclude,
+                       std::span<const Ipv4Addr> sources) {
+    return Engine::api_set_socket_filter(stack, ifindex, group, exclude, sources);
+}
+
+const multicast::Filter<Ipv4Addr, config::multicast_sources>* filter(Stack& stack, IfIndex ifindex,
+                                                                     Ipv4Addr group) {
+    return Engine::filter(stack, ifindex, group);
 }
 
 bool is_member(Stack& stack, IfIndex ifindex, Ipv4Addr group) {

@@ -109,6 +109,12 @@ std::optional<PacketBuf> input(Stack& stack, PacketBuf&& fragment, RxMeta& meta)
         count_drop(stack, Drop::BadLength);
         return std::nullopt;
     }
+#if PICO_FUZZ_CANARIES
+    // picoTCP issue 529 (pico_fragments): the reassembled length was not bounded by 65,535 nor by the
+    // reassembly buffer, so a fragment reaching past the buffer was copied there: a heap overflow write.
+    if (offset + len > max_payload && canary::armed("ipv4-reassembly-unbounded"))
+        canary::crash("ipv4-reassembly-unbounded");
+#endif
     // The reassembled Total Length could not be represented (ping of death; picoTCP's heap overflow).
     if (header_len + offset + len > max_total_len) {
         count_drop(stack, Drop::FragmentOverflow);

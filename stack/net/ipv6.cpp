@@ -250,6 +250,27 @@ bool upper_layer_known(std::uint8_t next_header) {
 bool process_options(Stack& stack, const PacketBuf& packet, const RxMeta& meta,
                      const wire::ipv6::ExtHeader& ext, std::size_t header_at) {
     State& s = state(stack);
+#if PICO_FUZZ_CANARIES
+    // CVE-2020-17442 (picoTCP pico_ipv6_process_hopbyhop): the hop-by-hop walk kept the octets left in 8
+    // bits, len = (Hdr Ext Len + 1) * 8 - 2, then len -= option length without checking it: an option longer
+    // than what is left made len wrap, and the walk went on past the header and the packet.
+    if (ext.type() == nh_hop_by_hop && canary::armed("ipv6-hbh-length-wrap")) {
+        Bytes rest = packet.bytes().subspan(header_at + 2); // the options, then whatever follows them
+        auto left = static_cast<std::uint8_t>(ext.length() - 2);
+        for (std::size_t at = 0; left != 0;) { // each step advances at least one octet: bounded by the packet
+            if (at >= rest.size()) canary::crash("ipv6-hbh-length-wrap"); // the option type octet
+            if (rest[at] == 0) {
+                ++at;
+                --left;
+                continue;
+            }
+            if (at + 1 >= rest.size()) canary::crash("ipv6-hbh-length-wrap"); // the option length octet
+            const std::size_t option_len = std::size_t{rest[at + 1]} + 2;
+            at += option_len;
+            left = static_cast<std::uint8_t>(left - option_len);
+        }
+    }
+#endif
     auto result = wire::ipv6::walk_options(ext.options(), ext.type() == nh_hop_by_hop);
     std::size_t pointer = header_at + 2 + result.offset;
     using Action = wire::ipv6::OptionsResult::Action;
@@ -652,19 +673,19 @@ bool send(Stack& stack, const SendParams& params, PacketBuf&& payload) {
         s.counters.count_drop(Drop::NoRoute);
         return false;
     }
-    // Source: the caller's (one of ours: RFC 4862 5.4 excludes tentative ones) or the route's choice. ::
-    // only when the caller allows it (DAD probes, RS and MLD reports before an address exists).
-    Ipv6Addr source = params.source.is_unspecified() ? hop->source : params.source;
+    // Source: the caller's (one of ours: RFC 4862 5.4 excludes tentative ones), or :: as is when the caller
+    // allows it (DAD probes, RFC 4862 5.4.2, even with other addresses up; RS and MLD reports before an
+    // address exists), else the route's choice.
+    const bool keep_unspecified = params.allow_unspecified_source && params.source.is_unspecified();
+    const Ipv6Addr source = params.source.is_unspecified() && !keep_unspecified ? hop->source : params.source;
     if (!params.source.is_unspecified() && !is_local_any(stack, params.source)) {
         s.counters.count_drop(Drop::BadAddress);
         return false;
     }
-    if (source.is_unspecified() && !params.allow_unspecified_source) {
+    if (source.is_unspecified() && !keep_unspecified) {
         s.counters.count_drop(Drop::BadAddress);
         return false;
     }
-    if (params.allow_unspecified_source && params.source.is_unspecified() && hop->source.is_unspecified())
-        source = Ipv6Addr{};
 
     bool ethernet = is_ethernet(stack, hop->ifindex);
     std::size_t header_len = wire::ipv6::header_len + (params.router_alert ? router_alert_header_len : 0);

@@ -122,13 +122,13 @@ std::uint32_t path_mtu(Stack& stack, IfIndex ifindex, const Ipv6Addr& destinatio
 void update_path_mtu(Stack& stack, const Ipv6Addr& destination, std::uint32_t mtu);
 
 struct SendParams {
-    Ipv6Addr source{}; // ::: chosen by the route (and :: stays :: only for DAD probes with allow_unspecified)
+    Ipv6Addr source{}; // ::: chosen by the route, unless allow_unspecified_source (then :: is sent as is)
     Ipv6Addr destination{};
     std::uint8_t next_header = 0;
     std::uint8_t hop_limit = 0; // 0: the stack's default (multicast: 1 unless set)
     std::uint8_t traffic_class = 0;
     IfIndex ifindex = no_interface;
-    bool allow_unspecified_source = false; // DAD NS, RS without an address, MLD reports before an address
+    bool allow_unspecified_source = false; // source :: is kept: DAD NS, RS/MLD reports before an address
     bool router_alert = false;             // hop-by-hop Router Alert option (RFC 2711), for MLD
     bool dont_fragment = false;            // TCP sizes its segments by the MSS: never fragment them
 };

@@ -27,6 +27,9 @@ struct Traits {
     // RFC 3810 9.11: 1 s; RFC 2710 7.10: 10 s for MLDv1.
     static constexpr TimeMs unsolicited_current_ms = 1'000;
     static constexpr TimeMs unsolicited_older_ms = 10'000;
+    // Records per report: with the 8-octet report header, the 40-octet IPv6 header and the 8-octet Hop-by-Hop
+    // header within the 1280-octet minimum MTU (RFC 8200 5).
+    static constexpr std::size_t report_budget = 1200;
 
     static Interface* interface(Stack& stack, IfIndex ifindex) {
         if (ifindex >= config::max_devices || device(stack, ifindex) == nullptr) return nullptr;
@@ -38,21 +41,12 @@ struct Traits {
         return !(group == Ipv6Addr::all_nodes()) && group.multicast_scope() > 1;
     }
 
-    static bool ethernet_device(Stack& stack, IfIndex ifindex) {
-        Device* dev = device(stack, ifindex);
-        return dev != nullptr && dev->link_type() == LinkType::Ethernet;
-    }
+    static bool permanent(const Ipv6Addr& group) { return group == Ipv6Addr::all_nodes(); }
     static bool link_join(Stack& stack, IfIndex ifindex, const Ipv6Addr& group) {
-        if constexpr (config::ethernet) {
-            if (ethernet_device(stack, ifindex))
-                return ethernet::join_group(stack, ifindex, group.multicast_mac());
-        }
-        return true;
+        return multicast::link_join_mac(stack, ifindex, group.multicast_mac());
     }
     static void link_leave(Stack& stack, IfIndex ifindex, const Ipv6Addr& group) {
-        if constexpr (config::ethernet) {
-            if (ethernet_device(stack, ifindex)) ethernet::leave_group(stack, ifindex, group.multicast_mac());
-        }
+        multicast::link_leave_mac(stack, ifindex, group.multicast_mac());
     }
 
     // RFC 3810 5 / 5.2.13, RFC 2710 3: link-local source (:: before one exists), hop limit 1, Router Alert.
@@ -64,13 +58,7 @@ struct Traits {
             ++state(stack).counters.tx; // else counted below
     }
     template <class Repr> static std::optional<PacketBuf> build(Stack& stack, const Repr& repr) {
-        auto buf = frames(stack).allocate(config::frame_headroom);
-        std::uint8_t* at = buf ? buf->append(repr.buffer_len()) : nullptr;
-        if (at == nullptr || !repr.emit(MutBytes{at, repr.buffer_len()})) {
-            state(stack).counters.count_drop(Drop::PoolExhausted);
-            return std::nullopt;
-        }
-        return buf;
+        return multicast::build_message(stack, counters(stack), repr);
     }
     // RFC 3810 5.2.14: MLDv2 reports go to ff02::16.
     static void send_report(Stack& stack, IfIndex ifindex, std::span<const Record> records) {
@@ -139,16 +127,7 @@ void receive_query(Stack& stack, const wire::mld::View& view, const RxMeta& meta
         s.counters.count_drop(Drop::BadAddress);
         return;
     }
-    std::array<Ipv6Addr, query_sources> sources{};
-    std::size_t n = 0;
-    if (q.version == multicast::Mode::Current && !q.general) {
-        std::size_t listed = view.source_count();
-        q.sources_overflow = listed > sources.size();
-        for (std::size_t k = 0; k < listed && k < sources.size(); ++k)
-            sources[n++] = view.source(k);
-    }
-    q.sources = std::span<const Ipv6Addr>{sources.data(), n};
-    Engine::on_query(stack, meta.ifindex, q);
+    Engine::receive_query(stack, meta.ifindex, q, view);
 }
 
 } // namespace
@@ -199,14 +178,21 @@ void input(Stack& stack, PacketBuf&& message, const RxMeta& meta) {
 }
 
 bool join(Stack& stack, IfIndex ifindex, const Ipv6Addr& group) {
-    if (!group.is_multicast() || Traits::interface(stack, ifindex) == nullptr) return false;
-    if (group == Ipv6Addr::all_nodes()) return true; // always listened to (RFC 4291 2.7.1), never reported
-    return Engine::join(stack, ifindex, group);
+    return Engine::api_join(stack, ifindex, group); // ff02::1: always listened to (RFC 4291 2.7.1)
 }
 
 bool leave(Stack& stack, IfIndex ifindex, const Ipv6Addr& group) {
-    if (group == Ipv6Addr::all_nodes()) return Traits::interface(stack, ifindex) != nullptr;
-    return Engine::leave(stack, ifindex, group);
+    return Engine::api_leave(stack, ifindex, group);
+}
+
+bool set_socket_filter(Stack& stack, IfIndex ifindex, const Ipv6Addr& group, bool exclude,
+                       std::span<const Ipv6Addr> sources) {
+    return Engine::api_set_socket_filter(stack, ifindex, group, exclude, sources);
+}
+
+const multicast::Filter<Ipv6Addr, config::multicast_sources>* filter(Stack& stack, IfIndex ifindex,
+                                                                     const Ipv6Addr& group) {
+    return Engine::filter(stack, ifindex, group);
 }
 
 bool is_member(Stack& stack, IfIndex ifindex, const Ipv6Addr& group) {

@@ -31,6 +31,16 @@ void input(Stack& stack, PacketBuf&& message, const RxMeta& meta);
 bool join(Stack& stack, IfIndex ifindex, const Ipv6Addr& group);
 bool leave(Stack& stack, IfIndex ifindex, const Ipv6Addr& group);
 bool is_member(Stack& stack, IfIndex ifindex, const Ipv6Addr& group);
+// IPMulticastListen (RFC 3376 3 / RFC 3810 3) for the sockets of a device: the socket layer's filters for a
+// group, already merged over its sockets (RFC 3376 3.2 / RFC 3810 4.2), exclude=false with no sources for
+// none. Merged here with the device-level joins into the interface state, whose changes are reported
+// (multicast_common.hpp). False: not a multicast address, no such device, more than
+// config::multicast_sources sources, or no room in the group or link-layer table (nothing changed).
+bool set_socket_filter(Stack& stack, IfIndex ifindex, const Ipv6Addr& group, bool exclude,
+                       std::span<const Ipv6Addr> sources);
+// The interface state of a group: nullptr when it has no reception state (INCLUDE({})).
+const multicast::Filter<Ipv6Addr, config::multicast_sources>* filter(Stack& stack, IfIndex ifindex,
+                                                                     const Ipv6Addr& group);
 void tick(Stack& stack, TimeMs now);
 
 // The compatibility mode in force on a device: 2 (MLDv2) or 1 (MLDv1, RFC 3810 8.2.1); 0 for no such device.

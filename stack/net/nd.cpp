@@ -125,33 +125,6 @@ std::optional<Ipv6Addr> source_for(Stack& stack, IfIndex ifindex, const Ipv6Addr
     return std::nullopt;
 }
 
-// A message from the unspecified address (a DAD probe, RFC 4862 5.4.2; an RS before any address, RFC 4861
-// 6.3.7) to a link-scope multicast group. ipv6::send replaces :: by a source of ours whenever the device has
-// one (its allow_unspecified_source means "if there is no address"), and a DAD probe for a second address
-// must still come from ::, so ND builds this one IPv6 header itself: no extension headers, never fragmented.
-bool send_unspecified(Stack& stack, IfIndex ifindex, const Ipv6Addr& destination, PacketBuf&& message) {
-    State& s = state(stack);
-    if (!destination.is_multicast()) {
-        s.counters.count_drop(Drop::BadAddress);
-        return false;
-    }
-    wire::icmp6::fill_checksum(message.bytes(), Ipv6Addr{}, destination);
-    wire::ipv6::Repr header{};
-    header.source = Ipv6Addr{};
-    header.destination = destination;
-    header.next_header = wire::icmp6::next_header;
-    header.hop_limit = nd_hop_limit;
-    header.payload_len = static_cast<std::uint16_t>(message.size());
-    std::uint8_t* h = message.push(wire::ipv6::Repr::buffer_len());
-    if (h == nullptr || !header.emit({h, wire::ipv6::Repr::buffer_len()})) {
-        s.counters.count_drop(Drop::PoolExhausted);
-        return false;
-    }
-    if (!send_ipv6(stack, ifindex, destination, std::move(message))) return false;
-    ++s.counters.tx;
-    return true;
-}
-
 // Builds an ND message from a repr and sends it with hop limit 255 (RFC 4861 6.1, 7.1, 8.1 ask receivers to
 // check it, so every ND message we send carries it). Counted in tx when IPv6 took it.
 template <class Repr>
@@ -168,8 +141,10 @@ bool send_message(Stack& stack, IfIndex ifindex, const Ipv6Addr& source, const I
         s.counters.count_drop(Drop::PoolExhausted);
         return false;
     }
-    if (source.is_unspecified()) return send_unspecified(stack, ifindex, destination, std::move(*frame));
-    if (!icmp6::send(stack, source, destination, ifindex, nd_hop_limit, std::move(*frame), false))
+    // From :: (a DAD probe, RFC 4862 5.4.2; an RS before any address, RFC 4861 6.3.7): sent as is, even
+    // when the device has other addresses.
+    if (!icmp6::send(stack, source, destination, ifindex, nd_hop_limit, std::move(*frame),
+                     source.is_unspecified()))
         return false;
     ++s.counters.tx;
     return true;
@@ -185,9 +160,10 @@ std::optional<MacAddr> our_mac(Stack& stack, IfIndex ifindex) {
 void solicit(Stack& stack, Neighbor& n, bool multicast) {
     const Ipv6Addr* hint = nullptr;
     Ipv6Addr pending_source{};
-    if (n.pending && n.pending->size() >= ipv6_header_len) {
+    const PacketBuf* newest = n.pending.newest();
+    if (newest != nullptr && newest->size() >= ipv6_header_len) {
         // RFC 4861 7.2.2: the source of the packet prompting the solicitation, when it is ours.
-        pending_source = Ipv6Addr::load(n.pending->data() + ipv6_source_offset);
+        pending_source = Ipv6Addr::load(newest->data() + ipv6_source_offset);
         hint = &pending_source;
     }
     auto source = source_for(stack, n.ifindex, hint);
@@ -205,11 +181,63 @@ bool transmit_to(Stack& stack, Neighbor& n, PacketBuf&& packet) {
     return ethernet::send(stack, n.ifindex, n.mac, ethernet::type_ipv6, std::move(packet));
 }
 
+// 7.2.5: the queued packets leave, oldest first (the fragments of a packet in order).
 void release_pending(Stack& stack, Neighbor& n) {
-    if (!n.pending) return;
-    PacketBuf packet = std::move(*n.pending);
-    n.pending.reset();
-    transmit_to(stack, n, std::move(packet));
+    State& s = state(stack);
+    for (std::size_t i = n.pending.size(); i > 0; --i) {
+        auto packet = n.pending.pop();
+        if (!packet) break;
+        --s.queued;
+        transmit_to(stack, n, std::move(*packet));
+    }
+}
+
+// Frees an entry; each packet still queued on it is dropped and counted with `why`.
+void free_neighbor(State& s, Neighbor& n, Drop why) {
+    for (std::size_t i = n.pending.size(); i > 0; --i)
+        s.counters.count_drop(why);
+    s.queued = static_cast<std::uint16_t>(s.queued - n.pending.clear());
+    n = Neighbor{};
+}
+
+// 7.2.2: queues a packet for an INCOMPLETE entry; when its queue (or all the queues together) is full the
+// oldest packet is dropped (QueueFull) so that the newest is kept.
+void enqueue(State& s, Neighbor& n, PacketBuf&& packet) {
+    if (n.pending.full()) {
+        n.pending.pop();
+        --s.queued;
+        s.counters.count_drop(Drop::QueueFull);
+    } else if (s.queued >= queue_limit) {
+        Neighbor* longest = nullptr;
+        for (Neighbor& m : s.neighbors)
+            if (m.pending.size() > 0 && (longest == nullptr || m.pending.size() > longest->pending.size()))
+                longest = &m;
+        if (longest != nullptr) {
+            longest->pending.pop();
+            --s.queued;
+            s.counters.count_drop(Drop::QueueFull);
+        }
+    }
+    if (n.pending.push(std::move(packet))) ++s.queued;
+}
+
+void fail_resolution(Stack& stack, Neighbor& n) {
+    State& s = state(stack);
+    PacketQueue<config::nd_queue_per_entry> failed;
+    for (std::size_t i = n.pending.size(); i > 0; --i) {
+        auto packet = n.pending.pop();
+        if (!packet) break;
+        --s.queued;
+        failed.push(std::move(*packet));
+    }
+    n = Neighbor{};
+    for (std::size_t i = failed.size(); i > 0; --i) {
+        auto packet = failed.pop();
+        if (!packet) break;
+        s.counters.count_drop(Drop::Unresolved);
+        deliver_icmp6_error(stack, icmp6::type_dest_unreachable, icmp6::code_address_unreachable,
+                            packet->bytes());
+    }
 }
 
 void remove_redirects_via(State& s, IfIndex ifindex, const Ipv6Addr& router) {
@@ -630,9 +658,7 @@ bool send_ipv6(Stack& stack, IfIndex ifindex, const Ipv6Addr& next_hop, PacketBu
     if (n != nullptr && n->state != NeighborState::Incomplete)
         return transmit_to(stack, *n, std::move(packet));
     if (n != nullptr) {
-        // 7.2.2: queue the most recent packet; the one it replaces is dropped.
-        if (n->pending) s.counters.count_drop(Drop::QueueFull);
-        n->pending.emplace(std::move(packet));
+        enqueue(s, *n, std::move(packet)); // 7.2.2: a small queue per neighbour
         return true;
     }
     n = allocate(s);
@@ -644,7 +670,7 @@ bool send_ipv6(Stack& stack, IfIndex ifindex, const Ipv6Addr& next_hop, PacketBu
     n->ip = next_hop;
     n->probes = 1;
     set_state(*n, NeighborState::Incomplete, t, t + retrans_time(stack, ifindex));
-    n->pending.emplace(std::move(packet));
+    enqueue(s, *n, std::move(packet));
     solicit(stack, *n, true);
     return true;
 }
@@ -710,8 +736,7 @@ void flush(Stack& stack, IfIndex ifindex) {
     State& s = state(stack);
     for (Neighbor& n : s.neighbors) {
         if (n.state == NeighborState::Free || n.ifindex != ifindex) continue;
-        if (n.pending) s.counters.count_drop(Drop::Unresolved);
-        n = Neighbor{};
+        free_neighbor(s, n, Drop::Unresolved);
     }
     for (Router& r : s.routers)
         if (r.ifindex == ifindex) r = Router{};
@@ -734,14 +759,10 @@ void tick(Stack& stack, TimeMs t) {
                 solicit(stack, n, true);
                 break;
             }
-            // 7.2.2: resolution failed; the queued packet's sender learns it (Destination Unreachable,
-            // Address Unreachable, reported to the transport that sent it).
-            if (n.pending) {
-                s.counters.count_drop(Drop::Unresolved);
-                deliver_icmp6_error(stack, icmp6::type_dest_unreachable, icmp6::code_address_unreachable,
-                                    n.pending->bytes());
-            }
-            n = Neighbor{};
+            // 7.2.2: resolution failed; each queued packet's sender learns it (Destination Unreachable,
+            // Address Unreachable, reported to the transport that sent it). The entry is freed first, so a
+            // transport that sends again while told starts a fresh resolution.
+            fail_resolution(stack, n);
             break;
         case NeighborState::Reachable:
             set_state(n, NeighborState::Stale, t);

@@ -7,9 +7,13 @@
 // - neighbor cache (config::nd_neighbors, all devices): a new entry takes a free slot, else evicts the least
 //   useful one: entries of neighbours that are not in the Default Router List before those that are, then
 //   STALE before PROBE before DELAY before REACHABLE, then the least recently updated. INCOMPLETE entries are
-//   never evicted (each holds a packet somebody is waiting for and lives at most MAX_MULTICAST_SOLICIT *
+//   never evicted (each holds packets somebody is waiting for and lives at most MAX_MULTICAST_SOLICIT *
 //   RetransTimer); when every entry is INCOMPLETE the new one is refused (PoolExhausted). Evictions are
 //   counted in State::evictions.
+// - packets waiting for resolution (7.2.2 "a small queue"): config::nd_queue_per_entry per INCOMPLETE entry
+//   (the fragments of one packet survive resolution); when it is full the oldest is dropped (QueueFull). All
+//   the queues together hold at most queue_limit pool frames (the oldest packet of the longest queue makes
+//   room, QueueFull), so unresolved neighbours cannot drain the frame pool.
 // - default router list (config::nd_routers): a router not in a full list is ignored (PoolExhausted): the
 //   routers already known are never pushed out by newcomers.
 // - prefix list (config::nd_prefixes per device) and destination cache (config::nd_redirects): the same
@@ -18,6 +22,7 @@
 #include "core/config.hpp"
 #include "core/drop.hpp"
 #include "core/handoff.hpp"
+#include "link/packet_queue.hpp"
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -36,6 +41,8 @@ inline constexpr std::uint8_t max_rtr_solicitations = 3;
 // RFC 4861 6.3.4: a Reachable Time above one hour is not believed (MAX_REACHABLE_TIME).
 inline constexpr std::uint32_t max_reachable_time_ms = 3'600'000;
 inline constexpr std::uint8_t nd_hop_limit = 255;
+// Packets all the neighbour queues hold together (pool frames).
+inline constexpr std::size_t queue_limit = resolution_queue_limit(config::nd_queue_frames);
 
 enum class NeighborState : std::uint8_t { Free, Incomplete, Reachable, Stale, Delay, Probe };
 
@@ -47,8 +54,9 @@ struct Neighbor {
     MacAddr mac{};
     TimeMs deadline = 0; // when the current state's timer fires
     std::uint8_t probes = 0;
-    TimeMs updated = 0;               // last change of state or address: the eviction order
-    std::optional<PacketBuf> pending; // one queued packet while INCOMPLETE (the most recent)
+    TimeMs updated = 0; // last change of state or address: the eviction order
+    // Packets queued while INCOMPLETE, oldest first.
+    PacketQueue<config::nd_queue_per_entry> pending;
 };
 
 // Default router list entry (RFC 4861 5.1, 6.3.4). ifindex no_interface: free.
@@ -95,6 +103,7 @@ struct State {
     std::uint8_t next_router = 0; // round robin when no router is known reachable (6.3.6)
     std::uint32_t evictions = 0;  // neighbor cache entries reused for another neighbour
     std::uint32_t rs_sent = 0;    // Router Solicitations sent
+    std::uint16_t queued = 0;     // packets in all the neighbours' queues (<= queue_limit)
 };
 
 State& state(Stack& stack);

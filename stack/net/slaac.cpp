@@ -12,6 +12,7 @@
 #include "net/ipv6.hpp"
 #include "net/nd.hpp"
 #include "port/platform.hpp"
+#include <optional>
 
 namespace pico::slaac {
 
@@ -84,11 +85,20 @@ void ensure_key(Stack& stack) {
     s.key_chosen = true;
 }
 
-// An RFC 7217 address that is not reserved: DAD_Counter moves past reserved identifiers (bounded).
-Ipv6Addr generate(Stack& stack, IfIndex ifindex, const Ipv6Addr& prefix, std::uint8_t& dad_counter) {
+// An RFC 7217 address that is not reserved: DAD_Counter moves past reserved identifiers (RFC 7217 5, RFC
+// 5453), at most max_reserved_skips times; nullopt (counted BadAddress) when every one was reserved.
+std::optional<Ipv6Addr> generate(Stack& stack, IfIndex ifindex, const Ipv6Addr& prefix,
+                                 std::uint8_t& dad_counter) {
+    State& s = state(stack);
     Ipv6Addr address = stable_address(stack, ifindex, prefix, dad_counter);
-    for (int guard = 0; guard < 8 && reserved_iid(address); ++guard)
+    for (std::uint8_t skipped = 0; reserved_iid(address); ++skipped) {
+        ++s.reserved_skipped;
+        if (skipped + 1 >= max_reserved_skips) {
+            s.counters.count_drop(Drop::BadAddress);
+            return std::nullopt;
+        }
         address = stable_address(stack, ifindex, prefix, ++dad_counter);
+    }
     return address;
 }
 
@@ -146,11 +156,10 @@ bool reserved_iid(const Ipv6Addr& a) {
     if (iid[0] == 0xfd && iid[1] == 0xff && iid[2] == 0xff && iid[3] == 0xff && iid[4] == 0xff &&
         iid[5] == 0xff && iid[6] == 0xff && iid[7] >= 0x80)
         return true;
-    // Proxy Mobile IPv6 (RFC 6543): 0200:5eff:fe00:0000 .. 0200:5eff:fe00:5212.
-    if (iid[0] == 0x02 && iid[1] == 0x00 && iid[2] == 0x5e && iid[3] == 0xff && iid[4] == 0xfe &&
-        iid[5] == 0x00 && load_be16(iid + 6) <= 0x5212)
-        return true;
-    return false;
+    // RFC 5453 / IANA: 0200:5eff:fe00:0000 .. 0200:5eff:fe00:5212 reserved, 0200:5eff:fe00:5213 Proxy Mobile
+    // IPv6 (RFC 6543), 0200:5eff:fe00:5214 .. 0200:5eff:fe00:ffff reserved: the whole /112 range.
+    return iid[0] == 0x02 && iid[1] == 0x00 && iid[2] == 0x5e && iid[3] == 0xff && iid[4] == 0xfe &&
+           iid[5] == 0x00;
 }
 
 Ipv6Addr stable_address(Stack& stack, IfIndex ifindex, const Ipv6Addr& prefix, std::uint8_t dad_counter) {
@@ -162,7 +171,11 @@ Ipv6Addr stable_address(Stack& stack, IfIndex ifindex, const Ipv6Addr& prefix, s
     input[8] = ifindex;
     if (const Device* dev = device(stack, ifindex)) dev->mac().store(input.data() + 9);
     input[15] = dad_counter;
-    const std::uint64_t rid = siphash24(state(stack).secret_key, Bytes{input.data(), input.size()});
+    const State& s = state(stack);
+    const Bytes in{input.data(), input.size()};
+    const std::uint64_t rid = s.identifier_fn != nullptr
+                                  ? s.identifier_fn(s.identifier_context, in, s.secret_key)
+                                  : siphash24(s.secret_key, in);
     Ipv6Addr address = prefix;
     for (std::size_t i = 0; i < 8; ++i)
         address.octets[8 + i] = static_cast<std::uint8_t>(rid >> (56 - 8 * i));
@@ -174,8 +187,21 @@ bool start(Stack& stack, IfIndex ifindex) {
     for (const ipv6::Address& a : ipv6::state(stack).addresses[ifindex])
         if (a.state != ipv6::AddrState::Free && a.address.is_link_local()) return false; // already has one
     std::uint8_t counter = 0;
-    const Ipv6Addr address = generate(stack, ifindex, link_local_prefix, counter);
-    return add_generated(stack, ifindex, address, iid_prefix_len, 0, 0, counter, true);
+    const auto address = generate(stack, ifindex, link_local_prefix, counter);
+    if (!address) return false;
+    return add_generated(stack, ifindex, *address, iid_prefix_len, 0, 0, counter, true);
+}
+
+void set_secret_key(Stack& stack, const std::array<std::uint8_t, 16>& key) {
+    State& s = state(stack);
+    s.secret_key = key;
+    s.key_chosen = true;
+}
+
+void set_identifier_function(Stack& stack, IdentifierFn fn, void* context) {
+    State& s = state(stack);
+    s.identifier_fn = fn;
+    s.identifier_context = context;
 }
 
 void start_dad(Stack& stack, IfIndex ifindex, const Ipv6Addr& address) {
@@ -254,8 +280,9 @@ void on_prefix(Stack& stack, IfIndex ifindex, const Ipv6Addr& prefix, std::uint8
         return;
     }
     std::uint8_t counter = 0;
-    const Ipv6Addr address = generate(stack, ifindex, prefix, counter);
-    add_generated(stack, ifindex, address, prefix_len, until(t, preferred_lifetime_s),
+    const auto address = generate(stack, ifindex, prefix, counter);
+    if (!address) return;
+    add_generated(stack, ifindex, *address, prefix_len, until(t, preferred_lifetime_s),
                   until(t, valid_lifetime_s), counter, false);
 }
 
@@ -276,15 +303,18 @@ void on_dad_conflict(Stack& stack, IfIndex ifindex, const Ipv6Addr& address) {
     }
     ipv6::remove_address(stack, ifindex, address);
     // RFC 7217 6: a generated identifier is generated again with DAD_Counter + 1, at most IDGEN_RETRIES
-    // times; after that the address is given up.
-    if (!info.generated || info.dad_counter >= idgen_retries) return;
+    // times; after that the address is given up. (DAD_Counter itself may be further on: reserved identifiers
+    // skipped on the way do not count as retries.)
+    if (!info.generated || info.retries >= idgen_retries) return;
     std::uint8_t counter = static_cast<std::uint8_t>(info.dad_counter + 1);
     Ipv6Addr prefix{};
     copy_bytes(prefix.octets.data(), address.octets.data(), 8);
-    const Ipv6Addr next = generate(stack, ifindex, prefix, counter);
-    if (counter > idgen_retries) return;
-    add_generated(stack, ifindex, next, prefix_len, preferred_until, valid_until, counter,
-                  info.solicit_routers);
+    const auto next = generate(stack, ifindex, prefix, counter);
+    if (!next) return;
+    if (!add_generated(stack, ifindex, *next, prefix_len, preferred_until, valid_until, counter,
+                       info.solicit_routers))
+        return;
+    if (Dad* d = find_dad(s, ifindex, *next)) d->retries = static_cast<std::uint8_t>(info.retries + 1);
 }
 
 void tick(Stack& stack, TimeMs t) {

@@ -231,18 +231,63 @@ TEST_F(ArpTest, ResolutionHoldsDatagramUntilReply) {
     EXPECT_EQ(out[0], expected_ipv4_frame(peer_mac, second));
 }
 
-TEST_F(ArpTest, NewestDatagramReplacesHeldOne) {
-    Frame first = ipv4_datagram(our_ip, peer_ip, 0x11);
-    Frame second = ipv4_datagram(our_ip, peer_ip, 0x22);
-    EXPECT_TRUE(send_datagram(peer_ip, first));
-    EXPECT_TRUE(send_datagram(peer_ip, second));
+TEST_F(ArpTest, QueueKeepsTheNewestDatagramsInOrder) {
+    // RFC 1122 2.3.2.2: at least the latest datagram is kept; the queue holds arp_queue_per_entry, the
+    // oldest making room for the newest.
+    std::vector<Frame> sent;
+    for (std::size_t i = 0; i <= config::arp_queue_per_entry; ++i) {
+        sent.push_back(ipv4_datagram(our_ip, peer_ip, static_cast<std::uint8_t>(0x10 + i)));
+        EXPECT_TRUE(send_datagram(peer_ip, sent.back()));
+    }
     auto out = collect_all();
     ASSERT_EQ(out.size(), 1u); // one request, not one per datagram
     EXPECT_EQ(drops(Drop::QueueFull), 1u);
+    EXPECT_EQ(arp::state(*stack).queued, config::arp_queue_per_entry);
+    EXPECT_EQ(stack->frame_stats().in_use, config::arp_queue_per_entry);
     inject(arp_frame(our_mac, peer_mac, op_reply, peer_mac, peer_ip, our_mac, our_ip));
     out = collect_all();
-    ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0], expected_ipv4_frame(peer_mac, second));
+    ASSERT_EQ(out.size(), config::arp_queue_per_entry);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        EXPECT_EQ(out[i], expected_ipv4_frame(peer_mac, sent[i + 1])) << "datagram " << i;
+    EXPECT_EQ(arp::state(*stack).queued, 0u);
+    EXPECT_EQ(stack->frame_stats().in_use, 0u);
+    EXPECT_EQ(total_drops(), 1u);
+}
+
+TEST_F(ArpTest, QueuedFramesAreBoundedAcrossNeighbours) {
+    // Every unresolved neighbour wants a full queue: all the queues together never hold more than
+    // queue_limit frames; the oldest datagram of the longest queue makes room (QueueFull).
+    std::size_t offered = 0;
+    for (std::size_t n = 0; n < config::arp_entries; ++n) {
+        auto ip = Ipv4Addr::from_octets(198, 18, 1, static_cast<std::uint8_t>(n + 1));
+        for (std::size_t i = 0; i < config::arp_queue_per_entry; ++i, ++offered)
+            EXPECT_TRUE(send_datagram(ip, ipv4_datagram(our_ip, ip, static_cast<std::uint8_t>(i))));
+        collect_all();
+        EXPECT_LE(arp::state(*stack).queued, arp::queue_limit);
+        EXPECT_LE(stack->frame_stats().in_use, arp::queue_limit);
+    }
+    EXPECT_EQ(arp::state(*stack).queued, arp::queue_limit);
+    EXPECT_EQ(stack->frame_stats().in_use, arp::queue_limit);
+    EXPECT_EQ(drops(Drop::QueueFull), offered - arp::queue_limit);
+    EXPECT_LE(arp::queue_limit, config::frame_count / 4); // the rest of the pool stays free
+    // Resolution failure drops what is left; nothing leaks.
+    for (int i = 0; i < arp::request_attempts; ++i)
+        advance(arp::request_interval_ms);
+    collect_all();
+    EXPECT_EQ(drops(Drop::Unresolved), arp::queue_limit);
+    EXPECT_EQ(arp::state(*stack).queued, 0u);
+    EXPECT_EQ(stack->frame_stats().in_use, 0u);
+}
+
+TEST_F(ArpTest, FailedResolutionDropsEveryQueuedDatagram) {
+    for (std::size_t i = 0; i < config::arp_queue_per_entry; ++i)
+        EXPECT_TRUE(send_datagram(peer_ip, ipv4_datagram(our_ip, peer_ip, static_cast<std::uint8_t>(i))));
+    for (int i = 0; i < arp::request_attempts; ++i)
+        advance(arp::request_interval_ms);
+    EXPECT_EQ(collect_all().size(), arp::request_attempts);
+    EXPECT_EQ(drops(Drop::Unresolved), config::arp_queue_per_entry);
+    EXPECT_EQ(total_drops(), config::arp_queue_per_entry);
+    EXPECT_EQ(stack->frame_stats().in_use, 0u);
 }
 
 TEST_F(ArpTest, RetransmitsThenDropsUnresolved) {
@@ -483,9 +528,11 @@ TEST_F(ArpTest, CacheFullOfIncompleteEntriesIsPoolExhausted) {
     EXPECT_EQ(collect_all().size(), 1u);
     EXPECT_EQ(drops(Drop::PoolExhausted), 2u);
     EXPECT_FALSE(arp::lookup(*stack, ifx, peer_ip).has_value());
-    // Flushing the interface frees every entry, dropping the held datagrams.
+    // Only queue_limit datagrams are still held (the oldest made room); flushing the interface frees every
+    // entry, dropping them.
+    EXPECT_EQ(drops(Drop::QueueFull), config::arp_entries - arp::queue_limit);
     arp::flush(*stack, ifx);
-    EXPECT_EQ(drops(Drop::Unresolved), config::arp_entries);
+    EXPECT_EQ(drops(Drop::Unresolved), arp::queue_limit);
     EXPECT_TRUE(send_datagram(peer_ip, ipv4_datagram(our_ip, peer_ip, 0x20)));
     EXPECT_EQ(collect_all().size(), 1u);        // its request
     EXPECT_EQ(stack->frame_stats().in_use, 1u); // only the new held datagram is still out of the pool

@@ -349,30 +349,73 @@ TEST_F(NdTest, PrefixListIsBounded) {
 TEST_F(NdTest, AddressResolutionQueuesThenSendsOnSolicitedAdvertisement) {
     const Ipv6Addr peer = a6("fe80::5");
     const MacAddr peer_mac = mac("02:00:00:00:00:05");
-    ASSERT_TRUE(send(peer, packet(a6("fe80::2"), peer, 1)));
-    ASSERT_TRUE(send(peer, packet(a6("fe80::2"), peer, 2))); // replaces the first
+    // 7.2.2: a small queue (nd_queue_per_entry); one packet more drops the oldest.
+    for (std::size_t i = 1; i <= config::nd_queue_per_entry + 1; ++i)
+        ASSERT_TRUE(send(peer, packet(a6("fe80::2"), peer, static_cast<std::uint8_t>(i))));
     EXPECT_EQ(drops(Drop::QueueFull), 1u);
+    EXPECT_EQ(nd::state(*stack).queued, config::nd_queue_per_entry);
     const nd::Neighbor* n = neighbor(peer);
     ASSERT_NE(n, nullptr);
     EXPECT_EQ(n->state, nd::NeighborState::Incomplete);
+    EXPECT_EQ(n->pending.size(), config::nd_queue_per_entry);
     EXPECT_FALSE(nd::lookup(*stack, ifx, peer));
     collect(); // the NS, if the IPv6 layer could send it
     na(peer, false, true, true, peer_mac);
     EXPECT_EQ(n->state, nd::NeighborState::Reachable);
     EXPECT_EQ(nd::lookup(*stack, ifx, peer), peer_mac);
     auto frames = collect();
-    ASSERT_EQ(frames.size(), 1u);
-    const Bytesv& f = frames[0];
-    ASSERT_GE(f.size(), 14u + 48u);
-    EXPECT_EQ(MacAddr::from(&f[0]), peer_mac);
-    EXPECT_EQ(MacAddr::from(&f[6]), our_mac);
-    EXPECT_EQ(f[12], 0x86);
-    EXPECT_EQ(f[13], 0xdd);
-    EXPECT_EQ(f[14 + 40], 2); // the most recent packet
+    ASSERT_EQ(frames.size(), config::nd_queue_per_entry);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const Bytesv& f = frames[i];
+        ASSERT_GE(f.size(), 14u + 48u);
+        EXPECT_EQ(MacAddr::from(&f[0]), peer_mac);
+        EXPECT_EQ(MacAddr::from(&f[6]), our_mac);
+        EXPECT_EQ(f[12], 0x86);
+        EXPECT_EQ(f[13], 0xdd);
+        EXPECT_EQ(f[14 + 40], i + 2) << "packet " << i; // oldest first, the first one dropped
+    }
+    EXPECT_EQ(nd::state(*stack).queued, 0u);
+    EXPECT_EQ(stack->frame_stats().in_use, 0u);
     // Later packets go straight out while REACHABLE.
     ASSERT_TRUE(send(peer, packet(a6("fe80::2"), peer, 3)));
     EXPECT_EQ(collect().size(), 1u);
     EXPECT_EQ(n->state, nd::NeighborState::Reachable);
+}
+
+TEST_F(NdTest, QueuedPacketsAreBoundedAcrossNeighbours) {
+    std::size_t offered = 0;
+    for (std::size_t k = 0; k < config::nd_neighbors; ++k) {
+        Ipv6Addr dst = a6("fe80::2000");
+        dst.octets[15] = static_cast<std::uint8_t>(k);
+        for (std::size_t i = 0; i < config::nd_queue_per_entry; ++i, ++offered)
+            ASSERT_TRUE(send(dst, packet(a6("fe80::2"), dst, static_cast<std::uint8_t>(i))));
+        collect();
+        EXPECT_LE(nd::state(*stack).queued, nd::queue_limit);
+        EXPECT_LE(stack->frame_stats().in_use, nd::queue_limit);
+    }
+    EXPECT_EQ(nd::state(*stack).queued, nd::queue_limit);
+    EXPECT_EQ(stack->frame_stats().in_use, nd::queue_limit);
+    EXPECT_EQ(drops(Drop::QueueFull), offered - nd::queue_limit);
+    EXPECT_LE(nd::queue_limit, config::frame_count / 4);
+    // Every resolution fails: each packet still queued is dropped (Unresolved); nothing leaks.
+    for (int i = 0; i < nd::max_multicast_solicit; ++i)
+        advance(nd::retrans_timer_ms);
+    collect();
+    EXPECT_EQ(neighbor_count(), 0u);
+    EXPECT_EQ(drops(Drop::Unresolved), nd::queue_limit);
+    EXPECT_EQ(nd::state(*stack).queued, 0u);
+    EXPECT_EQ(stack->frame_stats().in_use, 0u);
+}
+
+TEST_F(NdTest, FlushDropsEveryQueuedPacket) {
+    const Ipv6Addr peer = a6("fe80::5");
+    for (std::size_t i = 0; i < config::nd_queue_per_entry; ++i)
+        ASSERT_TRUE(send(peer, packet(a6("fe80::2"), peer, static_cast<std::uint8_t>(i))));
+    collect();
+    nd::flush(*stack, ifx);
+    EXPECT_EQ(drops(Drop::Unresolved), config::nd_queue_per_entry);
+    EXPECT_EQ(nd::state(*stack).queued, 0u);
+    EXPECT_EQ(stack->frame_stats().in_use, 0u);
 }
 
 TEST_F(NdTest, AdvertisementWithoutTargetAddressOptionLeavesIncomplete) {
@@ -420,6 +463,7 @@ TEST_F(NdTest, ResolutionFailsAfterThreeSolicitations) {
     advance(1);
     EXPECT_EQ(neighbor(peer), nullptr);
     EXPECT_EQ(drops(Drop::Unresolved), 1u);
+    EXPECT_EQ(stack->frame_stats().in_use, 0u);
 }
 
 TEST_F(NdTest, OverrideRulesOfSection725) {

@@ -8,6 +8,7 @@
 #include "port/virtual_platform.hpp"
 #include <gtest/gtest.h>
 #include <memory>
+#include <vector>
 
 namespace pico {
 namespace {
@@ -69,7 +70,11 @@ TEST(SlaacIid, ReservedIdentifiers) {
     EXPECT_TRUE(slaac::reserved_iid(a6("2001:db8::fdff:ffff:ffff:ffff")));
     EXPECT_FALSE(slaac::reserved_iid(a6("2001:db8::fdff:ffff:ffff:ff7f")));
     EXPECT_TRUE(slaac::reserved_iid(a6("2001:db8::200:5eff:fe00:5212")));
-    EXPECT_FALSE(slaac::reserved_iid(a6("2001:db8::200:5eff:fe00:5213")));
+    EXPECT_TRUE(slaac::reserved_iid(a6("2001:db8::200:5eff:fe00:5213"))); // Proxy Mobile IPv6 (RFC 6543)
+    EXPECT_TRUE(slaac::reserved_iid(a6("2001:db8::200:5eff:fe00:5214")));
+    EXPECT_TRUE(slaac::reserved_iid(a6("2001:db8::200:5eff:fe00:ffff")));
+    EXPECT_FALSE(slaac::reserved_iid(a6("2001:db8::200:5eff:fe01:0")));
+    EXPECT_FALSE(slaac::reserved_iid(a6("2001:db8::200:5eff:fdff:ffff")));
     EXPECT_FALSE(slaac::reserved_iid(a6("2001:db8::1")));
 }
 
@@ -102,6 +107,84 @@ TEST_F(SlaacTest, ConflictRetriesWithNextCounterThenGivesUp) {
     EXPECT_EQ(address(link_local(slaac::idgen_retries + 1)), nullptr);
     advance(3000);
     EXPECT_EQ(dad_probes(), 0u);
+}
+
+// An identifier function (RFC 7217 5 F()) that answers a reserved identifier for the first `reserved`
+// DAD_Counter values and then 0x1234567890abcdef + DAD_Counter; it records the counters asked for.
+struct ScriptedIdentifiers {
+    std::uint8_t reserved = 0;
+    std::uint64_t reserved_iid = 0;
+    std::vector<std::uint8_t> counters;
+    static std::uint64_t call(void* context, Bytes input, const std::array<std::uint8_t, 16>&) {
+        auto* self = static_cast<ScriptedIdentifiers*>(context);
+        const std::uint8_t counter = input[15];
+        self->counters.push_back(counter);
+        return counter < self->reserved ? self->reserved_iid : 0x1234567890abcdefULL + counter;
+    }
+};
+
+Ipv6Addr with_iid(const char* prefix, std::uint64_t iid) {
+    Ipv6Addr a = a6(prefix);
+    for (int i = 0; i < 8; ++i)
+        a.octets[8 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(iid >> (56 - 8 * i));
+    return a;
+}
+
+TEST_F(SlaacTest, ReservedIdentifierMovesTheCounterOn) {
+    for (std::uint64_t reserved : {0x0ULL, 0xfdffffffffffff80ULL, 0xfdffffffffffffffULL,
+                                   0x02005efffe000000ULL, 0x02005efffe005213ULL, 0x02005efffe00ffffULL}) {
+        auto fresh = std::make_unique<Stack>(platform);
+        WireDevice dev{*parse_mac("02:00:00:00:00:03"), 1500};
+        const IfIndex i = fresh->attach(dev);
+        ScriptedIdentifiers ids{2, reserved, {}};
+        slaac::set_identifier_function(*fresh, ScriptedIdentifiers::call, &ids);
+        ASSERT_TRUE(slaac::start(*fresh, i));
+        EXPECT_EQ(ids.counters, (std::vector<std::uint8_t>{0, 1, 2})) << std::hex << reserved;
+        EXPECT_EQ(slaac::state(*fresh).reserved_skipped, 2u);
+        const Ipv6Addr used = with_iid("fe80::", 0x1234567890abcdefULL + 2);
+        ASSERT_NE(ipv6::find_address(*fresh, i, used), nullptr);
+        EXPECT_EQ(ipv6::find_address(*fresh, i, with_iid("fe80::", reserved)), nullptr);
+        // A DAD failure continues from DAD_Counter 3, and the skips are not retries (RFC 7217 6).
+        slaac::on_dad_conflict(*fresh, i, used);
+        EXPECT_EQ(ids.counters.back(), 3);
+        EXPECT_NE(ipv6::find_address(*fresh, i, with_iid("fe80::", 0x1234567890abcdefULL + 3)), nullptr);
+    }
+}
+
+TEST_F(SlaacTest, EveryIdentifierReservedGivesTheAddressUp) {
+    ScriptedIdentifiers ids{255, 0, {}};
+    slaac::set_identifier_function(*stack, ScriptedIdentifiers::call, &ids);
+    EXPECT_FALSE(slaac::start(*stack, ifx));
+    EXPECT_EQ(ids.counters.size(), slaac::max_reserved_skips);
+    EXPECT_EQ(slaac::state(*stack).counters.drops(Drop::BadAddress), 1u);
+    EXPECT_FALSE(ipv6::link_local(*stack, ifx));
+    slaac::set_identifier_function(*stack, nullptr, nullptr); // SipHash again
+    EXPECT_TRUE(slaac::start(*stack, ifx));
+}
+
+TEST_F(SlaacTest, SecretKeyDeterminesTheIdentifier) {
+    const std::array<std::uint8_t, 16> key{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    slaac::set_secret_key(*stack, key);
+    const Ipv6Addr a = slaac::stable_address(*stack, ifx, a6("2001:db8:1::"), 0);
+    VirtualClock clock2;
+    VirtualPlatform platform2{clock2, 7};
+    auto other = std::make_unique<Stack>(platform2);
+    WireDevice eth2{*parse_mac("02:00:00:00:00:02"), 1500};
+    const IfIndex ifx2 = other->attach(eth2);
+    ASSERT_EQ(ifx2, ifx);
+    EXPECT_NE(slaac::stable_address(*other, ifx2, a6("2001:db8:1::"), 0), a); // its own random key
+    slaac::set_secret_key(*other, key);
+    EXPECT_EQ(slaac::stable_address(*other, ifx2, a6("2001:db8:1::"), 0), a); // the same key: the same IID
+}
+
+TEST_F(SlaacTest, DadProbeComesFromUnspecifiedWhileAnotherAddressIsUp) {
+    ASSERT_TRUE(ipv6::add_address(*stack, ifx, a6("fe80::2"), 64));
+    eth.clear();
+    ASSERT_TRUE(ipv6::add_address(*stack, ifx, a6("2001:db8::7"), 64, ipv6::AddrState::Tentative));
+    advance(nd::max_rtr_solicitation_delay_ms + 10);
+    EXPECT_EQ(dad_probes(), 1u); // from :: (RFC 4862 5.4.2), not from fe80::2
+    advance(nd::retrans_timer_ms);
+    EXPECT_EQ(address(a6("2001:db8::7"))->state, ipv6::AddrState::Preferred);
 }
 
 TEST_F(SlaacTest, ConflictOnPreferredAddressIsIgnored) {

@@ -133,6 +133,10 @@ enum class SocketOption : std::uint8_t {
     ConnectTimeoutMs,    // for the SYN of connect() (and a SYN-ACK)
     UrgentPending,       // read-only: urgent bytes received and not read yet, 0 when none (MUST-33)
     Warnings,            // 0/1 (default 1): raise Warning events (RFC 9293 3.8.3 SHLD-9, SHLD-20)
+    // UDP: 0/1 (SO_REUSEADDR): sockets that all set it before bind may bind the same address and port
+    // (several multicast receivers on one port); unicast goes to the first of them, broadcast and multicast
+    // to each.
+    ReuseAddress,
 };
 
 } // namespace pico

@@ -9,10 +9,13 @@
 //   4. a socket for the destination port (a connected socket only takes datagrams from its remote):
 //      - unicast: the socket bound to the destination address, else the one bound to 0.0.0.0;
 //      - broadcast: every socket bound to 0.0.0.0, to the broadcast address, or to one of our addresses on
-//        the interface it arrived on; multicast: every socket bound to 0.0.0.0 or the group. Each gets its
-//        own copy (RFC 1122 4.1.3.5 leaves the choice to the host).
+//        the interface it arrived on; multicast: every socket bound to 0.0.0.0 or the group that joined the
+//        group on the arrival interface with a filter admitting the source (RFC 3376 3.1-3.2, RFC 3810 3-4;
+//        the all-hosts / all-nodes groups need no join). Each gets its own copy (RFC 1122 4.1.3.5 leaves the
+//        choice to the host).
 //      No socket: ICMP port unreachable for unicast (RFC 1122 4.1.3.1), nothing for broadcast/multicast (RFC
 //      1122 3.2.2)                                                  -> NoSocket
+//      Sockets on the port, but none joined the group here or admits the source  -> MulticastFiltered
 //   5. the socket's receive queue has room                          -> QueueFull (and Socket::rx_dropped)
 //
 // Sockets and events:
@@ -24,7 +27,8 @@
 //   - Error(Unreachable) is raised when an ICMP error quotes a datagram the socket sent (RFC 1122 4.1.3.3).
 //   - Callbacks run inside the stack (input, icmp_error) and may call any socket operation, close included.
 //
-// Binding: an (address, port) pair is bound at most once (AddressInUse); 0.0.0.0:P and 198.18.0.1:P may
+// Binding: an (address, port) pair is bound at most once (AddressInUse) unless every socket binding it set
+// SocketOption::ReuseAddress first (several multicast receivers on one port); 0.0.0.0:P and 198.18.0.1:P may
 // coexist, and unicast prefers the more specific. The address must be 0.0.0.0 or one of ours
 // (AddressNotAvailable). Port 0 asks for an ephemeral port (RFC 6335 section 6) drawn from the platform's
 // random source, never one any socket has bound.
@@ -32,8 +36,10 @@
 #include "link/device.hpp"
 #include "net/icmp4.hpp"
 #include "net/icmp6.hpp"
+#include "net/igmp.hpp"
 #include "net/ipv4.hpp"
 #include "net/ipv6.hpp"
+#include "net/mld.hpp"
 #include "port/platform.hpp"
 #include "wire/udp.hpp"
 
@@ -70,6 +76,7 @@ void reset(Socket& socket) {
     socket.bound = false;
     socket.connected = false;
     socket.broadcast = false;
+    socket.reuse = false;
     socket.local = NetAddr{};
     socket.local_port = 0;
     socket.remote = NetAddr{};
@@ -79,15 +86,20 @@ void reset(Socket& socket) {
     socket.callback = nullptr;
     socket.context = nullptr;
     socket.rx_dropped = 0;
+    for (Membership& m : socket.memberships) // close() left the groups first
+        m = Membership{};
 }
 
 void raise(Socket& socket, SocketHandle handle, SocketEvent event, SocketError error) {
     if (socket.callback != nullptr) socket.callback(socket.context, handle, event, error);
 }
 
-bool binding_conflicts(Stack& stack, const NetAddr& address, std::uint16_t port) {
+// ReuseAddress on both sockets lets them share the pair (several multicast receivers on one port).
+bool binding_conflicts(Stack& stack, const Socket& socket, const NetAddr& address, std::uint16_t port) {
     for (const Socket& other : state(stack).sockets)
-        if (other.open && other.bound && other.local_port == port && other.local == address) return true;
+        if (other.open && other.bound && other.local_port == port && other.local == address &&
+            !(other.reuse && socket.reuse))
+            return true;
     return false;
 }
 
@@ -128,7 +140,7 @@ SocketError bind_socket(Stack& stack, Socket& socket, const NetAddr& address, st
         auto ephemeral = pick_ephemeral_port(stack);
         if (!ephemeral) return SocketError::AddressInUse;
         port = *ephemeral;
-    } else if (binding_conflicts(stack, address, port)) {
+    } else if (binding_conflicts(stack, socket, address, port)) {
         return SocketError::AddressInUse;
     }
     socket.local = address;
@@ -175,6 +187,149 @@ bool takes_group_datagram(Stack& stack, const Socket& socket, std::uint16_t dst_
                ipv4::is_local(stack, meta.ifindex, socket.local.v4);
     (void)stack;
     return false;
+}
+
+// ---- Multicast memberships (RFC 3376 3, RFC 3810 3)
+
+static_assert(config::udp_multicast_sources <= 255, "a socket's source count is a byte");
+
+// The groups every host is a member of, which a socket receives without joining (RFC 1112 4, RFC 4291 2.7.1).
+bool permanent_group(const IpAddr& group) {
+    return group.v6 ? group.v6addr == Ipv6Addr::all_nodes()
+                    : group.v4addr == Ipv4Addr::from_octets(224, 0, 0, 1);
+}
+
+bool membership_has(const Membership& m, const IpAddr& source) {
+    for (std::size_t k = 0; k < m.source_count && k < m.sources.size(); ++k)
+        if (m.sources[k] == source) return true;
+    return false;
+}
+
+bool membership_of(const Membership& m, IfIndex ifindex, const IpAddr& group) {
+    return m.used && m.ifindex == ifindex && m.group == group;
+}
+
+Membership* find_membership(Socket& socket, IfIndex ifindex, const IpAddr& group) {
+    for (Membership& m : socket.memberships)
+        if (membership_of(m, ifindex, group)) return &m;
+    return nullptr;
+}
+
+// RFC 3376 3.2 / RFC 3810 4.2: a socket takes a datagram to a group only if it joined the group on the
+// arrival interface and its filter admits the source.
+bool admits(const Socket& socket, IfIndex ifindex, const IpAddr& group, const IpAddr& source) {
+    for (const Membership& m : socket.memberships)
+        if (membership_of(m, ifindex, group))
+            return (m.mode == FilterMode::Exclude) != membership_has(m, source);
+    return permanent_group(group);
+}
+
+// The sockets' memberships of a group on a device merged (RFC 3376 3.2 / RFC 3810 4.2): any EXCLUDE gives
+// EXCLUDE(the intersection of the EXCLUDE lists minus every INCLUDE source), else INCLUDE(the union).
+struct Merged {
+    bool exclude = false;
+    std::size_t count = 0;
+    std::array<IpAddr, config::multicast_sources> sources{};
+};
+
+// Does any open socket's membership of (ifindex, group) keep `source` out of the merged EXCLUDE list?
+bool kept_out_of_exclude(const State& s, IfIndex ifindex, const IpAddr& group, const IpAddr& source) {
+    for (const Socket& socket : s.sockets) {
+        if (!socket.open) continue;
+        for (const Membership& m : socket.memberships) {
+            if (!membership_of(m, ifindex, group)) continue;
+            if ((m.mode == FilterMode::Exclude) != membership_has(m, source)) return true;
+        }
+    }
+    return false;
+}
+
+// False when an INCLUDE union does not fit config::multicast_sources.
+bool merge_memberships(const State& s, IfIndex ifindex, const IpAddr& group, Merged& out) {
+    const Membership* first_exclude = nullptr;
+    for (const Socket& socket : s.sockets) {
+        if (!socket.open) continue;
+        for (const Membership& m : socket.memberships)
+            if (first_exclude == nullptr && membership_of(m, ifindex, group) && m.mode == FilterMode::Exclude)
+                first_exclude = &m;
+    }
+    if (first_exclude != nullptr) {
+        out.exclude = true;
+        for (std::size_t k = 0; k < first_exclude->source_count && k < first_exclude->sources.size(); ++k) {
+            const IpAddr& source = first_exclude->sources[k];
+            if (kept_out_of_exclude(s, ifindex, group, source)) continue;
+            if (out.count >= out.sources.size()) return false; // cannot happen: bounded by one socket's list
+            out.sources[out.count++] = source;
+        }
+        return true;
+    }
+    for (const Socket& socket : s.sockets) {
+        if (!socket.open) continue;
+        for (const Membership& m : socket.memberships) {
+            if (!membership_of(m, ifindex, group)) continue;
+            for (std::size_t k = 0; k < m.source_count && k < m.sources.size(); ++k) {
+                const IpAddr& source = m.sources[k];
+                bool known = false;
+                for (std::size_t j = 0; j < out.count; ++j)
+                    known = known || out.sources[j] == source;
+                if (known) continue;
+                if (out.count >= out.sources.size()) return false;
+                out.sources[out.count++] = source;
+            }
+        }
+    }
+    return true;
+}
+
+// Hands the merged filter of (ifindex, group) to IGMP or MLD. With `fallback` an INCLUDE union that does
+// not fit becomes EXCLUDE({}) (the device receives the whole group; each socket's filter still applies):
+// used when a socket closes, which must not fail.
+SocketError push_filter(Stack& stack, IfIndex ifindex, const IpAddr& group, bool fallback) {
+    Merged merged;
+    if (!merge_memberships(state(stack), ifindex, group, merged)) {
+        if (!fallback) return SocketError::Exhausted;
+        merged = Merged{};
+        merged.exclude = true;
+    }
+    bool ok = false;
+    if (group.v6) {
+        if constexpr (config::mld) {
+            std::array<Ipv6Addr, config::multicast_sources> list{};
+            for (std::size_t k = 0; k < merged.count; ++k)
+                list[k] = merged.sources[k].v6addr;
+            ok = mld::set_socket_filter(stack, ifindex, group.v6addr, merged.exclude,
+                                        std::span<const Ipv6Addr>{list.data(), merged.count});
+        }
+    } else {
+        if constexpr (config::igmp) {
+            std::array<Ipv4Addr, config::multicast_sources> list{};
+            for (std::size_t k = 0; k < merged.count; ++k)
+                list[k] = merged.sources[k].v4addr;
+            ok = igmp::set_socket_filter(stack, ifindex, group.v4addr, merged.exclude,
+                                         std::span<const Ipv4Addr>{list.data(), merged.count});
+        }
+    }
+    return ok ? SocketError::Ok : SocketError::Exhausted;
+}
+
+// Leaves every group a socket joined (close).
+void leave_all(Stack& stack, Socket& socket) {
+    for (Membership& m : socket.memberships) {
+        if (!m.used) continue;
+        const IfIndex ifindex = m.ifindex;
+        const IpAddr group = m.group;
+        m = Membership{};
+        (void)push_filter(stack, ifindex, group, true);
+    }
+}
+
+// A broadcast or multicast datagram for this socket: the port and address match and, for multicast, the
+// socket's membership admits it (RFC 3376 3.2 / RFC 3810 4.2).
+bool wants_group_datagram(Stack& stack, const Socket& socket, std::uint16_t dst_port, std::uint16_t src_port,
+                          const RxMeta& meta) {
+    if (!takes_group_datagram(stack, socket, dst_port, src_port, meta)) return false;
+    return !meta.ip_multicast ||
+           admits(socket, meta.ifindex, destination_of(meta).ip(), source_of(meta).ip());
 }
 
 // Queues a datagram (UDP header still in front) on one socket and raises Readable.
@@ -275,16 +430,21 @@ void input(Stack& stack, PacketBuf&& datagram, const RxMeta& meta) {
     // sockets while we deliver.
     std::array<SocketHandle, socket_count> targets{};
     std::size_t target_count = 0;
-    for (std::size_t i = 0; i < socket_count; ++i)
-        if (takes_group_datagram(stack, s.sockets[i], dst_port, src_port, meta))
+    bool filtered = false; // a socket bound to the port did not join the group here, or blocks the source
+    for (std::size_t i = 0; i < socket_count; ++i) {
+        if (wants_group_datagram(stack, s.sockets[i], dst_port, src_port, meta))
             targets[target_count++] = static_cast<SocketHandle>(i);
+        else if (takes_group_datagram(stack, s.sockets[i], dst_port, src_port, meta))
+            filtered = true;
+    }
     if (target_count == 0) {
-        s.counters.count_drop(Drop::NoSocket); // never an ICMP error about a broadcast (RFC 1122 3.2.2)
+        // Never an ICMP error about a broadcast or multicast (RFC 1122 3.2.2).
+        s.counters.count_drop(filtered ? Drop::MulticastFiltered : Drop::NoSocket);
         return;
     }
     for (std::size_t t = 0; t < target_count; ++t) {
         SocketHandle handle = targets[t];
-        if (!takes_group_datagram(stack, s.sockets[static_cast<std::size_t>(handle)], dst_port, src_port,
+        if (!wants_group_datagram(stack, s.sockets[static_cast<std::size_t>(handle)], dst_port, src_port,
                                   meta)) {
             s.counters.count_drop(Drop::NoSocket); // closed by an earlier socket's callback
             continue;
@@ -562,6 +722,7 @@ SocketError recv_from(Stack& stack, SocketHandle handle, MutBytes out, RecvInfo&
 SocketError close(Stack& stack, SocketHandle handle) {
     Socket* socket = find(stack, handle);
     if (socket == nullptr) return SocketError::Invalid;
+    leave_all(stack, *socket);
     reset(*socket);
     return SocketError::Ok;
 }
@@ -580,6 +741,9 @@ SocketError set_option(Stack& stack, SocketHandle handle, SocketOption option, i
         return SocketError::Ok;
     case SocketOption::Broadcast:
         socket->broadcast = value != 0;
+        return SocketError::Ok;
+    case SocketOption::ReuseAddress:
+        socket->reuse = value != 0;
         return SocketError::Ok;
     case SocketOption::RxQueue:
         break; // read-only
@@ -602,6 +766,9 @@ SocketError get_option(Stack& stack, SocketHandle handle, SocketOption option, i
     case SocketOption::Broadcast:
         value = socket->broadcast ? 1 : 0;
         return SocketError::Ok;
+    case SocketOption::ReuseAddress:
+        value = socket->reuse ? 1 : 0;
+        return SocketError::Ok;
     case SocketOption::RxQueue:
         value = static_cast<int>(socket->rx.size());
         return SocketError::Ok;
@@ -618,6 +785,171 @@ SocketError local_endpoint(Stack& stack, SocketHandle handle, IpAddr& address, s
     address = socket->local.ip();
     port = socket->local_port;
     return SocketError::Ok;
+}
+
+namespace {
+
+// The checks common to the multicast calls; the socket, or nullptr with `error` set.
+Socket* multicast_socket(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                         SocketError& error) {
+    Socket* socket = find(stack, handle);
+    error = SocketError::Invalid;
+    if (socket == nullptr || !group.is_multicast() || device(stack, ifindex) == nullptr) return nullptr;
+    if (!(group.v6 ? config::mld : config::igmp)) return nullptr;
+    error = SocketError::Ok;
+    return socket;
+}
+
+bool valid_source(const IpAddr& group, const IpAddr& source) {
+    return source.v6 == group.v6 && !source.is_unspecified() && !source.is_multicast();
+}
+
+// Sets the socket's membership of (ifindex, group) to mode(sources) and the device's merged filter with it;
+// on failure nothing changed.
+SocketError apply_membership(Stack& stack, Socket& socket, IfIndex ifindex, const IpAddr& group,
+                             FilterMode mode, std::span<const IpAddr> sources) {
+    const bool leaving = mode == FilterMode::Include && sources.empty();
+    Membership* slot = find_membership(socket, ifindex, group);
+    if (slot == nullptr && leaving) return SocketError::Ok;
+    if (slot == nullptr) {
+        for (Membership& m : socket.memberships) {
+            if (!m.used) {
+                slot = &m;
+                break;
+            }
+        }
+        if (slot == nullptr) return SocketError::Exhausted;
+    }
+    Membership next{};
+    if (!leaving) {
+        next.used = true;
+        next.mode = mode;
+        next.ifindex = ifindex;
+        next.group = group;
+        for (const IpAddr& source : sources) {
+            if (membership_has(next, source)) continue;
+            if (next.source_count >= next.sources.size()) return SocketError::Exhausted;
+            next.sources[next.source_count++] = source;
+        }
+    }
+    const Membership previous = *slot;
+    *slot = next;
+    SocketError error = push_filter(stack, ifindex, group, false);
+    if (error != SocketError::Ok) *slot = previous; // IGMP / MLD changed nothing either
+    return error;
+}
+
+// The socket's current sources for a group, for the one-source calls to edit.
+struct SourceList {
+    std::size_t count = 0;
+    std::array<IpAddr, config::udp_multicast_sources> items{};
+    bool has(const IpAddr& a) const {
+        for (std::size_t k = 0; k < count; ++k)
+            if (items[k] == a) return true;
+        return false;
+    }
+    void remove(const IpAddr& a) {
+        for (std::size_t k = 0; k < count; ++k) {
+            if (items[k] == a) {
+                items[k] = items[count - 1];
+                --count;
+                return;
+            }
+        }
+    }
+    std::span<const IpAddr> span() const { return std::span<const IpAddr>{items.data(), count}; }
+};
+
+SourceList sources_of(const Membership* m) {
+    SourceList list;
+    if (m == nullptr) return list;
+    for (std::size_t k = 0; k < m->source_count && k < list.items.size(); ++k)
+        list.items[list.count++] = m->sources[k];
+    return list;
+}
+
+// join_source_group / block_source (add) and leave_source_group / unblock_source (remove).
+SocketError edit_source(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                        const IpAddr& source, FilterMode mode, bool add) {
+    SocketError error = SocketError::Ok;
+    Socket* socket = multicast_socket(stack, handle, ifindex, group, error);
+    if (socket == nullptr) return error;
+    if (!valid_source(group, source)) return SocketError::Invalid;
+    Membership* m = find_membership(*socket, ifindex, group);
+    // INCLUDE-mode sources may start a membership; EXCLUDE-mode ones need the any-source join first.
+    if (m == nullptr && (mode == FilterMode::Exclude || !add)) return SocketError::AddressNotAvailable;
+    if (m != nullptr && m->mode != mode) return SocketError::Invalid;
+    SourceList list = sources_of(m);
+    if (add) {
+        if (list.has(source)) return SocketError::AddressInUse;
+        if (list.count >= list.items.size()) return SocketError::Exhausted;
+        list.items[list.count++] = source;
+    } else {
+        if (!list.has(source)) return SocketError::AddressNotAvailable;
+        list.remove(source);
+    }
+    return apply_membership(stack, *socket, ifindex, group, mode, list.span());
+}
+
+} // namespace
+
+SocketError set_filter(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                       FilterMode mode, std::span<const IpAddr> sources) {
+    SocketError error = SocketError::Ok;
+    Socket* socket = multicast_socket(stack, handle, ifindex, group, error);
+    if (socket == nullptr) return error;
+    for (const IpAddr& source : sources)
+        if (!valid_source(group, source)) return SocketError::Invalid;
+    return apply_membership(stack, *socket, ifindex, group, mode, sources);
+}
+
+SocketError get_filter(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                       FilterMode& mode, std::span<IpAddr> out, std::size_t& count) {
+    Socket* socket = find(stack, handle);
+    if (socket == nullptr) return SocketError::Invalid;
+    const Membership* m = find_membership(*socket, ifindex, group);
+    if (m == nullptr) return SocketError::AddressNotAvailable;
+    mode = m->mode;
+    count = m->source_count;
+    for (std::size_t k = 0; k < m->source_count && k < out.size() && k < m->sources.size(); ++k)
+        out[k] = m->sources[k];
+    return SocketError::Ok;
+}
+
+SocketError join_group(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group) {
+    SocketError error = SocketError::Ok;
+    Socket* socket = multicast_socket(stack, handle, ifindex, group, error);
+    if (socket == nullptr) return error;
+    if (find_membership(*socket, ifindex, group) != nullptr) return SocketError::AddressInUse;
+    return apply_membership(stack, *socket, ifindex, group, FilterMode::Exclude, {});
+}
+
+SocketError leave_group(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group) {
+    SocketError error = SocketError::Ok;
+    Socket* socket = multicast_socket(stack, handle, ifindex, group, error);
+    if (socket == nullptr) return error;
+    if (find_membership(*socket, ifindex, group) == nullptr) return SocketError::AddressNotAvailable;
+    return apply_membership(stack, *socket, ifindex, group, FilterMode::Include, {});
+}
+
+SocketError join_source_group(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                              const IpAddr& source) {
+    return edit_source(stack, handle, ifindex, group, source, FilterMode::Include, true);
+}
+
+SocketError leave_source_group(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                               const IpAddr& source) {
+    return edit_source(stack, handle, ifindex, group, source, FilterMode::Include, false);
+}
+
+SocketError block_source(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                         const IpAddr& source) {
+    return edit_source(stack, handle, ifindex, group, source, FilterMode::Exclude, true);
+}
+
+SocketError unblock_source(Stack& stack, SocketHandle handle, IfIndex ifindex, const IpAddr& group,
+                           const IpAddr& source) {
+    return edit_source(stack, handle, ifindex, group, source, FilterMode::Exclude, false);
 }
 
 } // namespace pico::udp

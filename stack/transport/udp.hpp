@@ -1,6 +1,7 @@
 // UDP (RFC 768, RFC 1122 4.1): checksum verified and generated (a zero checksum is accepted on IPv4: the
 // sender did not compute one), length checked against the IP payload, port unreachable when no socket is
-// bound, broadcast delivered to every matching socket; the UDP socket table.
+// bound, broadcast delivered to every matching socket, multicast to the sockets that joined the group with a
+// filter admitting the source (IGMPv3 / MLDv2 source filters); the UDP socket table.
 #pragma once
 #include "core/config.hpp"
 #include "core/drop.hpp"
@@ -10,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 namespace pico::udp {
 
@@ -25,12 +27,32 @@ struct Datagram {
     IfIndex ifindex = no_interface;
 };
 
+// Source filter mode of a socket's group membership (RFC 3376 3, RFC 3810 3).
+enum class FilterMode : std::uint8_t { Include, Exclude };
+
+// Multicast group memberships a socket can hold: none when neither IGMP nor MLD is built (the minimal build
+// pays nothing).
+inline constexpr std::size_t multicast_memberships =
+    (config::igmp || config::mld) ? config::udp_multicast_memberships : 0;
+
+// One socket's reception request for a group on an interface: IPMulticastListen(socket, interface, group,
+// mode, sources) of RFC 3376 3 / RFC 3810 3. INCLUDE({}) is no membership (the slot is free).
+struct Membership {
+    bool used = false;
+    FilterMode mode = FilterMode::Include;
+    IfIndex ifindex = no_interface;
+    std::uint8_t source_count = 0;
+    IpAddr group{};
+    std::array<IpAddr, config::udp_multicast_sources> sources{};
+};
+
 struct Socket {
     bool open = false;
     bool bound = false;
     bool connected = false;
     bool broadcast = false;
-    NetAddr local{}; // 0.0.0.0: any IPv4 address; "::": any address of either family
+    bool reuse = false; // SocketOption::ReuseAddress
+    NetAddr local{};    // 0.0.0.0: any IPv4 address; "::": any address of either family
     std::uint16_t local_port = 0;
     NetAddr remote{};
     std::uint16_t remote_port = 0;
@@ -40,6 +62,7 @@ struct Socket {
     void* context = nullptr;
     Ring<Datagram, config::udp_rx_queue> rx;
     std::uint32_t rx_dropped = 0; // datagrams dropped because rx was full
+    std::array<Membership, multicast_memberships> memberships{};
 };
 
 struct State {
@@ -77,5 +100,43 @@ SocketError close(Stack& stack, SocketHandle socket);
 SocketError set_option(Stack& stack, SocketHandle socket, SocketOption option, int value);
 SocketError get_option(Stack& stack, SocketHandle socket, SocketOption option, int& value);
 SocketError local_endpoint(Stack& stack, SocketHandle socket, IpAddr& address, std::uint16_t& port);
+
+// Multicast reception (RFC 3376 3 / RFC 3810 3 service interface, RFC 3678 socket API shape), for IPv4 groups
+// (IGMP) and IPv6 groups (MLD) alike, on the interface `ifindex`. A socket receives a datagram sent to a
+// group only if it joined the group on the interface the datagram arrived on and its filter admits the
+// datagram's source (the all-hosts / all-nodes groups need no join: a socket without a membership for them
+// takes them from any source). The socket's memberships of a device are merged with the other sockets'
+// into the interface state (RFC 3376 3.2 / RFC 3810 4.2), whose changes IGMP / MLD report. close() leaves
+// every group.
+//
+// set_filter: the socket's whole filter for a group: INCLUDE(sources) or EXCLUDE(sources); INCLUDE with no
+// sources leaves the group. Errors: Invalid (bad handle, group not multicast or of a family not built, a
+// source of another family or multicast, no such interface), Exhausted (config::udp_multicast_memberships
+// groups already joined, more than config::udp_multicast_sources sources, or the device's merged filter or
+// group table has no room: nothing changed).
+SocketError set_filter(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group,
+                       FilterMode mode, std::span<const IpAddr> sources);
+// The socket's filter for a group: Ok with the mode and up to out.size() sources (count: all of them);
+// AddressNotAvailable when the socket has no membership of the group on that interface.
+SocketError get_filter(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group,
+                       FilterMode& mode, std::span<IpAddr> out, std::size_t& count);
+// RFC 3678 4.1.1 any-source: join (EXCLUDE({}); AddressInUse if already a member) and leave
+// (AddressNotAvailable if not a member).
+SocketError join_group(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group);
+SocketError leave_group(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group);
+// RFC 3678 4.1.3 source-specific (INCLUDE mode): add / remove one source (Invalid if the membership is in
+// EXCLUDE mode; AddressInUse if the source is already included, AddressNotAvailable if it is not). The
+// last source removed leaves the group.
+SocketError join_source_group(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group,
+                              const IpAddr& source);
+SocketError leave_source_group(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group,
+                               const IpAddr& source);
+// RFC 3678 4.1.2 any-source with blocked sources (EXCLUDE mode, after join_group): block / unblock one
+// source (AddressNotAvailable if not joined, Invalid in INCLUDE mode, AddressInUse / AddressNotAvailable for
+// a source already blocked / not blocked).
+SocketError block_source(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group,
+                         const IpAddr& source);
+SocketError unblock_source(Stack& stack, SocketHandle socket, IfIndex ifindex, const IpAddr& group,
+                           const IpAddr& source);
 
 } // namespace pico::udp

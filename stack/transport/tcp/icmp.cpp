@@ -111,6 +111,9 @@ void icmp6_error(Stack& stack, std::uint8_t type, std::uint8_t code, Bytes quote
     case type6_parameter_problem:
         return icmp_error(stack, type_parameter_problem, 0, quoted_ipv6_packet);
     default:
+        // RFC 4443 2.4 (a): an error of unknown type (0-127) is still passed to the connection: a soft error
+        // (reported if the connection then times out), never an abort.
+        if (type < 128) return icmp_error(stack, type_parameter_problem, 0, quoted_ipv6_packet);
         state(stack).counters.count_drop(Drop::BadOperation);
     }
 }
