@@ -1,7 +1,12 @@
 """Conformance suite set-up: where picotcp comes from, the DUT fixture, requirement markers, evidence.
 
 - picotcp is imported from $PICOTCP_PYTHONPATH (default <repo>/build/asan/python), put first on sys.path.
-- --dut chooses the backend (only "binding" so far: this stack in-process on virtual time).
+- --dut chooses the backend: "binding" (this stack in-process on virtual time, the default) or "linux" (the
+  kernel of this machine in a network namespace behind a TAP device, real time: harness/linux_dut.py). With
+  --dut=linux only the scenarios using the DUT fixtures are collected; a scenario marked
+  @pytest.mark.linux_deviation("RFC ...: what Linux does") is an expected failure (strict), one marked
+  @pytest.mark.virtual_time_only("why") is skipped, and one that needs what the kernel does not expose (the
+  stack's counters or API) is skipped where it first needs it, with the reason.
 - @pytest.mark.requirement("RFC826:R3", ...) ties a test to catalogue entries
   (conformance/requirements/*.yaml); collection fails if a marker names an id that is in no catalogue.
 - The `dut` fixture (function scope) captures the frames it exchanges to pcaps/out/<folder>/<test>.pcap.
@@ -29,7 +34,7 @@ if str(CONFORMANCE_DIR) not in sys.path:
 
 from harness import requirements as reqs  # noqa: E402
 
-DUT_BACKENDS = ("binding",)
+DUT_BACKENDS = ("binding", "linux")
 
 
 def pytest_addoption(parser):
@@ -39,13 +44,15 @@ def pytest_addoption(parser):
         action="store",
         default="binding",
         choices=DUT_BACKENDS,
-        help="device under test backend (binding: this stack in-process on virtual time)",
+        help="device under test backend (binding: this stack in-process on virtual time; linux: the kernel in "
+        "a network namespace, real time)",
     )
     group.addoption(
         "--pcap-dir",
         action="store",
-        default=str(REPO / "pcaps" / "out"),
-        help="where each test's capture goes (<dir>/<rfc folder>/<test>.pcap); default pcaps/out",
+        default=None,
+        help="where each test's capture goes (<dir>/<rfc folder>/<test>.pcap); default pcaps/out "
+        "(pcaps/out-linux with --dut=linux)",
     )
     group.addoption(
         "--requirements-dir",
@@ -77,6 +84,22 @@ def pytest_configure(config):
         "markers",
         "requirement(*ids): catalogue requirements this test checks, as '<CATALOGUE>:<id>' (e.g. 'RFC826:R3')",
     )
+    config.addinivalue_line(
+        "markers",
+        "linux_deviation(reason, ids=None): Linux deviates from the RFC here (expected failure with --dut=linux, "
+        "shown in the report); ids: only these parameter ids (item.callspec.id) of the test",
+    )
+    config.addinivalue_line(
+        "markers", "virtual_time_only(reason): the scenario needs virtual time (skipped with --dut=linux)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "stack_choice(reason): the scenario checks a choice of this stack that the RFC leaves open (a MAY, a "
+        "configured size); not applicable with --dut=linux",
+    )
+    if config.getoption("pcap_dir") is None:
+        out = "out-linux" if config.getoption("dut") == "linux" else "out"
+        config.option.pcap_dir = str(REPO / "pcaps" / out)
     asan_extension = _asan_extension_without_runtime()
     if asan_extension:
         raise pytest.UsageError(
@@ -135,6 +158,63 @@ def pytest_collection_modifyitems(session, config, items):
             "unknown requirement ids in @pytest.mark.requirement (add them to conformance/requirements/*.yaml "
             "or fix the marker):\n  " + "\n  ".join(problems)
         )
+    if config.getoption("dut") == "linux":
+        _select_for_linux(config, items)
+
+
+def _select_for_linux(config, items) -> None:
+    """--dut=linux: keep the RFC scenarios (rfc*/ folders) that use a DUT fixture (not the harness's own tests);
+    apply linux_deviation, virtual_time_only and stack_choice, and skip what needs the stack's own API."""
+    kept, dropped = [], []
+    for item in items:
+        uses_dut = any(name in getattr(item, "fixturenames", ()) for name in ("dut", "make_dut"))
+        folder = Path(str(item.path)).resolve().parent
+        scenario = folder.parent == CONFORMANCE_DIR and folder.name.startswith("rfc")
+        (kept if uses_dut and scenario else dropped).append(item)
+    from harness.linux_dut import NOT_APPLICABLE, VIRTUAL_TIME_ONLY, stack_only_use
+
+    for item in kept:
+        deviates = False
+        for deviation in item.iter_markers("linux_deviation"):
+            ids = deviation.kwargs.get("ids")
+            variant = item.callspec.id if hasattr(item, "callspec") else ""
+            if ids is None or variant in ids:
+                reason = deviation.args[0] if deviation.args else "Linux deviates from the RFC"
+                item.add_marker(pytest.mark.xfail(reason=f"linux deviation: {reason}", strict=True))
+                deviates = True
+                break
+        # A documented deviation shows on the wire before the scenario reaches what the kernel does not expose
+        # (where it is then skipped at run time): it runs. Others that use such things are skipped up front.
+        use = None if deviates else stack_only_use(getattr(item, "function", None))
+        if use:
+            item.add_marker(pytest.mark.skip(reason=f"{NOT_APPLICABLE}: {use}"))
+            continue
+        slow = item.get_closest_marker("virtual_time_only")
+        if slow is not None:
+            item.add_marker(pytest.mark.skip(reason=f"{VIRTUAL_TIME_ONLY}: {slow.args[0] if slow.args else ''}"))
+        choice = item.get_closest_marker("stack_choice")
+        if choice is not None:
+            why = choice.args[0] if choice.args else ""
+            item.add_marker(pytest.mark.skip(reason=f"{NOT_APPLICABLE}: checks this stack's own choice: {why}"))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def _linux_capability():
+    from harness.linux_dut import missing_capability
+
+    return missing_capability()
+
+
+def _linux_dut(request, path, **kwargs):
+    why = request.getfixturevalue("_linux_capability")
+    if why:
+        pytest.skip(why)
+    from harness.linux_dut import LinuxDut
+
+    return LinuxDut(capture=path, **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -163,8 +243,13 @@ def _pcap_path(request) -> Path:
 def dut(request, record_property):
     """A fresh DUT per test (see harness/dut.py), capturing to pcaps/out/<folder>/<test>.pcap."""
     backend = request.config.getoption("dut")
-    if backend != "binding":  # pragma: no cover - choices= already refuses others
-        pytest.fail(f"unknown DUT backend {backend!r}")
+    if backend == "linux":
+        path = _pcap_path(request)
+        instance = _linux_dut(request, path)
+        record_property("pcap", os.path.relpath(path, REPO))
+        yield instance
+        instance.close()
+        return
     try:
         from harness.dut import Dut
     except ImportError as error:
@@ -190,10 +275,11 @@ def make_dut(request, record_property):
     from harness.dut import Dut
 
     made = []
+    linux = request.config.getoption("dut") == "linux"
 
     def make(**kwargs):
         path = _pcap_path(request)
-        instance = Dut(capture=path, **kwargs)
+        instance = _linux_dut(request, path, **kwargs) if linux else Dut(capture=path, **kwargs)
         record_property("pcap", os.path.relpath(path, REPO))
         made.append(instance)
         return instance

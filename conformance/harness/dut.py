@@ -92,6 +92,8 @@ def _predicate_name(predicate, what):
 
 
 class Dut:
+    backend = "binding"  # which DUT this is (--dut): scenarios guard this stack's own documented choices with it
+    time_tolerance_ms = 0  # added to a scenario's timing tolerance (the linux DUT runs in real time)
     mac = "02:00:00:00:00:02"
     ip = "198.18.0.2"
     prefix = 24
@@ -590,6 +592,17 @@ class Dut:
         missing = [m for m in modules if not built.get(m, False)]
         if missing:
             pytest.skip(f"module(s) not built in: {', '.join(missing)}")
+
+    def arp_lookup(self, ip: str) -> str | None:
+        """The MAC the DUT's ARP cache holds for ip, or None."""
+        return self.stack.arp.lookup(self.eth, ip)
+
+    ephemeral_ports = (49152, 65535)  # the stack's dynamic port range (RFC 6335 6)
+
+    @property
+    def arp_queue_per_entry(self) -> int | None:
+        """How many datagrams the DUT keeps per unresolved address (None: not known, e.g. the linux DUT)."""
+        return picotcp.config()["arp_queue_per_entry"]
 
     def udp_socket(self):
         return self.stack.udp_socket()

@@ -233,7 +233,7 @@ class TcpPeer:
         self.segments: list = []  # every TCP segment of this connection expect() returned
         if v6:
             prime_arp = False  # dut.enable_ipv6() answers the DUT's Neighbor Solicitations
-        if prime_arp and dut.stack.arp.lookup(dut.eth, self.ip) != self.mac:
+        if prime_arp and dut.arp_lookup(self.ip) != self.mac:
             dut.prime_arp()
         if prime_arp:
             # A live peer answers ARP: long scenarios outlast the DUT's neighbour entry.

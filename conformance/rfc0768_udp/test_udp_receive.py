@@ -154,6 +154,9 @@ def test_length_beyond_ip_payload_is_discarded(dut, length):
 
 @pytest.mark.parametrize("length", [0, 1, 7])
 @pytest.mark.requirement("RFC768:R1")
+@pytest.mark.linux_deviation(
+    "RFC 768 / RFC 2675 4: over IPv6 the kernel takes a UDP length of 0 as 'the IPv6 payload length' (the "
+    "jumbogram rule) also in a datagram that is not a jumbogram, and delivers it", ids=["ipv6-0"])
 def test_length_below_header_is_discarded(dut, length):
     """
     Purpose: a UDP length below 8 cannot even cover the header; the datagram is discarded (over IPv4 and
@@ -244,6 +247,9 @@ INVALID_SOURCES = {  # id: IPv4 source, IPv6 source (IPv6 has no broadcast: mult
 @pytest.mark.requirement("RFC768:1122-4.1.3.6-a")
 @pytest.mark.ipv4_requirement("RFC791:1122-3.2.1.3-c")
 @pytest.mark.ipv6_requirement("RFC8200:R3-src-multicast")
+@pytest.mark.linux_deviation(
+    "RFC 1122 3.2.1.3 / 4.1.3.6: the kernel delivers a datagram whose source is the subnet's directed "
+    "broadcast", ids=["ipv4-directed-broadcast"])
 def test_invalid_source_is_not_delivered(dut, kind):
     """
     Purpose: a UDP datagram whose source is a broadcast or multicast address is discarded by UDP or IP (here

@@ -94,11 +94,13 @@ def test_computed_zero_checksum_is_sent_as_all_ones(dut):
 @pytest.mark.requirement("RFC768:R6", "RFC768:1122-4.1.3.5-a")
 def test_unbound_socket_gets_a_source_port(dut):
     """
-    Purpose: a socket that sends before binding gets a local port (ephemeral, 49152-65535 in this stack);
+    Purpose: a socket that sends before binding gets a local port (ephemeral: dut.ephemeral_ports, 49152-65535
+        in this stack);
         its datagrams carry that port, and its local address stays the wildcard; over IPv4 and IPv6.
     Setup: fresh DUT, ARP primed (IPv4); an unbound socket.
     Procedure: sendto(b"who am i", peer:9) twice.
-    Judgement: both datagrams have the same source port P, 49152 <= P <= 65535; sock.local == (wildcard, P).
+    Judgement: both datagrams have the same source port P in the DUT's ephemeral range; sock.local ==
+        (wildcard, P).
     Reference: RFC 768 "Format" (Source Port); RFC 6335 section 6.
     """
     dut.prime_neighbour()
@@ -110,7 +112,8 @@ def test_unbound_socket_gets_a_source_port(dut):
     ports = {f[UDP].sport for f in out}
     assert len(ports) == 1
     (port,) = ports
-    assert 49152 <= port <= 65535
+    low, high = dut.ephemeral_ports
+    assert low <= port <= high
     assert tuple(sock.local) == (dut.wildcard, port)
 
 
@@ -118,17 +121,32 @@ def test_unbound_socket_gets_a_source_port(dut):
 def test_bind_to_address_not_ours_is_refused(dut):
     """
     Purpose: an application may bind the wildcard or one of the host's addresses, not an address the host
-        does not have (it would send with an invalid source); over IPv4 and IPv6.
-    Setup: fresh DUT.
+        does not have (it would send with an invalid source); a broadcast or multicast address is never the
+        source of what it sends; over IPv4 and IPv6.
+    Setup: fresh DUT, neighbour primed.
     Procedure: bind(an on-link address not the DUT's: 198.18.0.99 / 2001:db8::99, 4000); bind(the limited
-        broadcast 255.255.255.255 / the all-nodes multicast ff02::1, 4001).
-    Judgement: both raise picotcp.SocketError.
+        broadcast 255.255.255.255 / the all-nodes multicast ff02::1, 4001), and if that is accepted (an API
+        may take it to receive broadcasts, as Linux does) sendto the peer from that socket.
+    Judgement: the first bind raises picotcp.SocketError; the second raises it (this stack), or the datagram
+        sent leaves with the DUT's unicast address as its source.
     Reference: RFC 1122 4.1.3.5, 4.1.3.6; RFC 4291 2.7 (a multicast address is never a source).
     """
     with pytest.raises(picotcp.SocketError):
         dut.udp_socket().bind(dut.other_addr(0x99) if dut.v6 else "198.18.0.99", 4000)
-    with pytest.raises(picotcp.SocketError):
-        dut.udp_socket().bind("ff02::1" if dut.v6 else "255.255.255.255", 4001)
+    dut.prime_neighbour()
+    group = dut.udp_socket()
+    try:
+        group.bind("ff02::1" if dut.v6 else "255.255.255.255", 4001)
+    except picotcp.SocketError:
+        return  # refused: nothing can leave with that source
+    assert dut.backend != "binding", "this stack refuses binding a broadcast or multicast address"
+    try:
+        group.sendto(b"from a group-bound socket", (dut.peer_addr, 9))
+    except picotcp.SocketError:
+        return  # refused at send time: nothing leaves with that source
+    out = [f for f in dut.receive(50) if UDP in f]
+    assert out and all(dut.ip_class in f and f[dut.ip_class].src == dut.addr for f in out), \
+        [f.summary() for f in out]
 
 
 @pytest.mark.requirement("RFC768:R5", "RFC768:R6")

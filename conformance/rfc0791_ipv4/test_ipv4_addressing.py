@@ -33,6 +33,9 @@ def primed(dut):
 @pytest.mark.parametrize("source", [LIMITED, DIRECTED, "224.0.0.5", "239.1.2.3"],
                          ids=["limited-broadcast", "directed-broadcast", "multicast", "multicast-admin"])
 @pytest.mark.requirement("RFC791:1122-3.2.1.3-c")
+@pytest.mark.linux_deviation(
+    "RFC 1122 3.2.1.3: the kernel discards a limited-broadcast or multicast source as a martian but accepts "
+    "the subnet's directed broadcast as a source (and answers it)", ids=["directed-broadcast"])
 def test_broadcast_or_multicast_source_is_discarded(primed, source):
     """
     Purpose: a datagram whose source is a broadcast (limited, or the directed broadcast of the DUT's
@@ -124,6 +127,9 @@ def test_low_ttl_is_accepted_at_destination(primed, ttl):
 
 
 @pytest.mark.requirement("RFC791:1122-3.3.6-a")
+@pytest.mark.linux_deviation(
+    "RFC 1122 3.3.6 (SHOULD): the kernel accepts a unicast datagram sent as a link-layer broadcast unless "
+    "net.ipv4.conf.*.drop_unicast_in_l2_multicast=1 (default 0)")
 def test_link_broadcast_with_unicast_destination_is_discarded(primed):
     """
     Purpose: a datagram received as a link-layer broadcast whose IP destination is a unicast address (here

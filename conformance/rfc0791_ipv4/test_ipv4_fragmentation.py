@@ -147,6 +147,7 @@ def test_router_alert_is_copied_into_every_fragment(make_dut):
 
 
 @pytest.mark.requirement("RFC791:1122-3.3.3-a", "RFC791:1122-3.3.3-b")
+@pytest.mark.stack_choice("the largest datagram is bounded by this stack's frame pool")
 def test_largest_udp_datagram_is_one_pool_frame(make_dut):
     """
     Purpose: the documented limit: a UDP datagram of up to 1,528 data octets (one pool frame) is sent, in

@@ -28,6 +28,9 @@ OPTION_LISTS = {
 @pytest.mark.parametrize("name", list(OPTION_LISTS))
 @pytest.mark.requirement("RFC791:R10", "RFC791:1122-3.2.1.8-a", "RFC791:1122-3.2.1.8-c", "RFC791:1122-3.2.1.8-d",
                          "RFC768:R5")
+@pytest.mark.linux_deviation(
+    "RFC 1122 3.3.5 (MUST: a host is the final destination of a source route): the kernel discards every "
+    "source-routed datagram unless net.ipv4.conf.*.accept_source_route=1 (default 0)", ids=["completed-lsrr"])
 def test_datagram_with_options_is_delivered(dut, name):
     """
     Purpose: valid options (No Operation, Record Route, the obsolete Stream Identifier, an unknown type, a

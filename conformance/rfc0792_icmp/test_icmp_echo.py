@@ -172,6 +172,7 @@ def test_unknown_type_is_silently_discarded(dut, icmp_type):
 
 
 @pytest.mark.requirement("RFC792:1122-3.2.2.8-a")
+@pytest.mark.stack_choice("Timestamp is a MAY (RFC 1122 3.2.2.8) this stack does not implement; Linux does")
 def test_timestamp_request_is_not_answered(dut):
     """
     Purpose: Timestamp is optional (MAY); this stack does not implement it (it would disclose the clock and

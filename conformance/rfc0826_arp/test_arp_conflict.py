@@ -91,6 +91,10 @@ def test_conflict_is_detected_and_defended(dut, op):
 
 
 @pytest.mark.requirement("RFC826:5227-2.4-b", "RFC826:5227-2.4-a")
+@pytest.mark.linux_deviation(
+    "RFC 5227 2.4: the kernel does not defend its address against a conflicting ARP (address conflict "
+    "detection and defence are left to user space, e.g. arping -D / NetworkManager)"
+)
 def test_defence_is_rate_limited(dut):
     """
     Purpose: the DUT defends its address at most once per DEFEND_INTERVAL (10 s), so two hosts claiming the

@@ -46,13 +46,14 @@ def test_truncated_arp_is_dropped(dut, length):
 @pytest.mark.requirement("RFC826:R1")
 def test_unknown_hardware_type_is_dropped(dut):
     """
-    Purpose: a request whose hardware type is not Ethernet (6, IEEE 802) is not answered.
+    Purpose: a request whose hardware type is not Ethernet (15, Frame Relay) is not answered.
     Setup: fresh DUT.
-    Procedure: a Scapy request for 198.18.0.2 with ar$hrd patched to 6.
+    Procedure: a Scapy request for 198.18.0.2 with ar$hrd patched to 15 (not 6, IEEE 802 networks, which an
+        Ethernet host may take as its own hardware: Linux answers it).
     Judgement: silence; exactly one ARP BadHardware drop; no cache entry.
     Reference: RFC 826 "Packet Reception" ("?Do I have the hardware type in ar$hrd?").
     """
-    dut.send(frame(dut, patched(request_for_dut(dut), 0, b"\x00\x06")))
+    dut.send(frame(dut, patched(request_for_dut(dut), 0, b"\x00\x0f")))
     dut.expect_silence(timeout_ms=500)
     dut.assert_dropped("arp", "BadHardware")
     assert_untouched(dut)

@@ -72,6 +72,9 @@ def test_no_error_about_an_error(dut):
 
 
 @pytest.mark.requirement("RFC4443:R2.4-e2")
+@pytest.mark.linux_deviation(
+    "RFC 4443 2.4 (e.2) MUST NOT: the kernel answers a Redirect behind an unknown Destination Options option "
+    "(action 10) with a Parameter Problem")
 def test_no_error_about_a_redirect(dut):
     """
     Purpose: no error message is originated about an ICMPv6 Redirect.
@@ -144,14 +147,17 @@ def test_error_rate_limited(dut):
     Purpose: the rate of errors originated is limited (token bucket of 10, one token back per 100 ms).
     Setup: DUT with IPv6 enabled.
     Procedure: 15 packets with Next Header 253 at once; 100 ms later two more.
-    Judgement: exactly 10 Parameter Problems for the burst and 5 icmp6 RateLimited drops; after 100 ms
-        exactly one more Parameter Problem (and a sixth RateLimited).
+    Judgement: fewer Parameter Problems than triggers for the burst; with this stack exactly 10 and 5 icmp6
+        RateLimited drops, and after 100 ms exactly one more Parameter Problem (and a sixth RateLimited).
     Reference: RFC 4443 2.4 (f).
     """
     dut.enable_ipv6()
     for _ in range(15):
         dut.send(unknown_nh(dut))
     frames = [f for f in dut.receive(0) if ICMPv6ParamProblem in f]
+    assert 0 < len(frames) < 15
+    if dut.backend != "binding":
+        return  # the bucket's size and refill are this stack's configuration
     assert len(frames) == 10
     dut.assert_dropped("icmp6", "RateLimited", 5)
     dut.advance(100)

@@ -159,6 +159,9 @@ def test_hop_by_hop_only_first(dut):
 
 @pytest.mark.requirement("RFC8200:R4.1-any-order", "RFC8200:R4.6-dest-options", "RFC8200:R4.4-segments-left-0",
                          "RFC8200:R4.3-hbh-host", "RFC8200:R4.2-pad", "RFC8200:R8.1-final-destination")
+@pytest.mark.linux_deviation(
+    "RFC 8200 4.1/4.3 with RFC 2711: the kernel does not answer an echo request whose Hop-by-Hop header carries "
+    "a Router Alert option (any value); the same chain without it is answered")
 def test_headers_in_any_order_and_repeated(dut):
     """
     Purpose: extension headers in any order and repeated are processed; Segments Left 0 routing headers
@@ -313,6 +316,9 @@ def test_no_next_header(dut):
 
 
 @pytest.mark.requirement("RFC8200:R4.2-length-bound", "RFC8200:R4.3-hbh-host")
+@pytest.mark.linux_deviation(
+    "RFC 4443 3.4 (SHOULD originate a Parameter Problem for an erroneous extension-header field): the kernel "
+    "drops an option whose length runs past its header in silence")
 def test_cve_2020_17442(dut):
     """
     Purpose: CVE-2020-17442 shape (picoTCP hop-by-hop option length wrap-around): an option length that
@@ -347,14 +353,18 @@ def test_cve_2020_17444(dut):
     Procedure: (1) 30 Destination Options headers then an echo request; (2) a Destination Options header
         with the maximum Hdr Ext Len (255, 2048 octets) in a short packet; (3) a chain whose last header
         ends exactly at the end of the packet, naming another Destination Options header; (4) a valid echo.
-    Judgement: (1) silence, one BadExtensionHeader drop; (2) and (3) silence, two Truncated drops; (4) an
-        echo reply.
+    Judgement: (1) at most an echo reply (the bound is the implementation's: Linux walks 30 headers and
+        answers), with this stack silence and one BadExtensionHeader drop; (2) and (3) silence, two Truncated
+        drops; (4) an echo reply.
     Reference: RFC 8200 4.1; CVE-2020-17444.
     """
     dut.enable_ipv6()
     dut.send(echo(dut, *[IPv6ExtHdrDestOpt() for _ in range(30)]))
-    dut.expect_silence(500)
-    dut.assert_dropped("ipv6", "BadExtensionHeader")
+    out = dut.receive(500)
+    assert all(is_reply(f) for f in out) and len(out) <= 1, [f.summary() for f in out]
+    if dut.backend == "binding":
+        assert out == [], [f.summary() for f in out]
+        dut.assert_dropped("ipv6", "BadExtensionHeader")
     dut.send(dut.ipv6(nh=60) / Raw(bytes([58, 255, 1, 4, 0, 0, 0, 0]) + raw(ICMPv6EchoRequest())))
     dut.send(dut.ipv6(nh=60) / Raw(bytes([60, 0, 1, 4, 0, 0, 0, 0])))
     dut.expect_silence(500)
@@ -364,6 +374,9 @@ def test_cve_2020_17444(dut):
 
 
 @pytest.mark.requirement("RFC8200:R4.2-length-bound", "RFC8200:R4.6-dest-options")
+@pytest.mark.linux_deviation(
+    "RFC 4443 3.4 (SHOULD originate a Parameter Problem for an erroneous extension-header field): the kernel "
+    "drops an option whose length runs past its header in silence")
 def test_cve_2020_17445(dut):
     """
     Purpose: CVE-2020-17445 shape (destination options read out of bounds): the last option of a

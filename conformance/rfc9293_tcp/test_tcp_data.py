@@ -101,18 +101,22 @@ def test_ack_every_second_full_sized_segment(dut):
     Purpose: two full-sized segments are acknowledged at once (without waiting for the delayed-ACK timer).
     Setup: ESTABLISHED; the DUT's MSS is 1460.
     Procedure: the peer sends two 1460-byte segments back to back (same instant).
-    Judgement: an ACK acknowledging both (ack = end of the second) is sent without virtual time passing.
+    Judgement: an ACK acknowledging both (ack = end of the second) is sent without virtual time passing (an
+        ACK of the first alone may come before it).
     Reference: RFC 9293 3.8.6.3 ("an ACK SHOULD be generated for at least every second full-sized
         segment"); RFC 5681 4.2.
     """
     peer, sock = established(dut)
     peer.send("A", bytes(1460))
     peer.send("PA", bytes(1460))
-    ack = peer.expect("A", timeout_ms=0)
-    assert ack.ack == peer.snd_nxt
+    acks = peer.collect(0)  # an earlier ACK of the first segment alone is allowed ("at least")
+    assert acks and acks[-1].ack == peer.snd_nxt, [peer.describe(a) for a in acks]
 
 
 @pytest.mark.requirement("RFC9293:MUST-58")
+@pytest.mark.linux_deviation(
+    "RFC 9293 3.10.7.4 / RFC 1122 4.2.3.2: at the start of a connection (quickack mode) the kernel "
+    "acknowledges every segment at once instead of aggregating")
 def test_acks_aggregated(dut):
     """
     Purpose: ACKs are aggregated: three small segments arriving together are covered by at most two ACKs,

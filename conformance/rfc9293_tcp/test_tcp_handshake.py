@@ -370,6 +370,9 @@ def test_active_syn_received_reset_is_refused(dut):
 
 
 @pytest.mark.requirement("RFC9293:MUST-11")
+@pytest.mark.linux_deviation(
+    "RFC 9293 3.10.7.4 (fourth check, SYN-RECEIVED from a passive OPEN: return to LISTEN without a reply): the "
+    "kernel answers the in-window SYN with a RST")
 def test_passive_syn_received_new_syn_returns_to_listen(dut):
     """
     Purpose: a SYN inside the window of a half-open connection that came from LISTEN returns it to LISTEN
@@ -447,6 +450,9 @@ def test_local_address_of_bound_socket_is_used(dut):
 
 @pytest.mark.parametrize("address", ["directed-broadcast", "limited-broadcast", "multicast", "unspecified"])
 @pytest.mark.requirement("RFC9293:MUST-46")
+@pytest.mark.linux_deviation(
+    "RFC 1122 3.2.1.3 (0.0.0.0 is never a destination): connect() to 0.0.0.0 reaches the host itself (the "
+    "kernel takes it as a local address)", ids=["ipv4-unspecified"])
 def test_connect_to_broadcast_or_multicast_is_rejected(dut, address):
     """
     Purpose: an active OPEN to a broadcast or multicast address (or the unspecified address) is refused;
@@ -473,6 +479,8 @@ def test_connect_to_broadcast_or_multicast_is_rejected(dut, address):
 
 
 @pytest.mark.requirement("RFC9293:MUST-8", "RFC6528:R1")
+@pytest.mark.linux_deviation(
+    "RFC 9293 3.4.1 / RFC 6528 3 (a 4-microsecond clock): the kernel's ISN clock ticks every 64 ns")
 def test_isn_is_clock_driven(dut):
     """
     Purpose: the ISN generator has a clock component: for the same connection identifiers, the ISN advances

@@ -10,6 +10,8 @@ from harness.tcp_peer import DUT_PORT, PEER_PORT, TcpPeer, bring_to_state, paylo
 
 
 @pytest.mark.requirement("RFC9293:MUST-42")
+@pytest.mark.stack_choice("the binding lets a listener bind the port of an opening connection; the BSD sockets "
+                          "API refuses that second bind without SO_REUSEADDR (RFC 9293 has no bind call)")
 def test_listen_while_connection_on_same_port_is_opening(dut):
     """
     Purpose: an application can LISTEN on a port while a connection with the same local port is in SYN-SENT;
@@ -40,6 +42,8 @@ def test_listen_while_connection_on_same_port_is_opening(dut):
 
 
 @pytest.mark.requirement("RFC9293:MUST-41")
+@pytest.mark.stack_choice("the binding lets a listener bind the port of an open connection; the BSD sockets "
+                          "API refuses that second bind without SO_REUSEADDR (RFC 9293 has no bind call)")
 def test_passive_open_does_not_affect_existing_connection(dut):
     """
     Purpose: a new passive OPEN leaves existing connections alone, even on the same local port.

@@ -38,7 +38,7 @@ def test_syn_retransmitted_after_one_second_then_doubling(dut):
     offsets = [when - t0 for when, _ in seen]
     assert len(offsets) == 4, offsets
     for expected, got in zip([1000, 3000, 7000, 15000], offsets):
-        assert expected <= got <= expected + TOLERANCE_MS, offsets
+        assert expected <= got <= expected + (TOLERANCE_MS + dut.time_tolerance_ms), offsets
     for _, syn in seen:
         assert syn.flags == "S" and syn.seq == first.seq and syn.sport == first.sport
     assert sock.state == "SYN-SENT"
@@ -64,12 +64,16 @@ def test_data_retransmitted_after_rto_then_doubling(dut):
     offsets = [when - t0 for when, _ in seen]
     assert len(offsets) == 4, offsets
     for expected, got in zip([1000, 3000, 7000, 15000], offsets):
-        assert expected <= got <= expected + TOLERANCE_MS, offsets
+        assert expected <= got <= expected + (TOLERANCE_MS + dut.time_tolerance_ms), offsets
     for _, seg in seen:
         assert seg.seq == first.seq and payload_of(seg) == payload, peer.describe(seg)
 
 
 @pytest.mark.requirement("RFC9293:MUST-18", "RFC6298:R3-karn", "RFC6298:R5.7-keep")
+@pytest.mark.virtual_time_only(
+    "retransmission times exact to 20 ms after a backoff; the kernel's RTO is SRTT + max(RTTVAR, rto_min) (RFC "
+    "6298 2.3 says SRTT + max(G, K*RTTVAR), at least 1 s), so with a Python peer's varying RTT the backed-off "
+    "retransmission lands on either side of the scenario's window")
 def test_karn_no_sample_from_retransmitted_segment(dut):
     """
     Purpose: Karn's algorithm: the ACK of a retransmitted segment gives no RTT sample, so the backed-off RTO
@@ -91,7 +95,7 @@ def test_karn_no_sample_from_retransmitted_segment(dut):
     peer.expect("PA", timeout_ms=50)
     t = dut.now_ms
     seen = retransmission_times(peer, 1100, stop=lambda s: True)
-    assert seen and 1000 <= seen[0][0] - t <= 1000 + TOLERANCE_MS, seen
+    assert seen and 1000 <= seen[0][0] - t <= 1000 + (TOLERANCE_MS + dut.time_tolerance_ms), seen
     dut.advance(100)
     peer.send("A")
     # (2) the next segment: its RTO must still be the backed-off one.
@@ -101,7 +105,7 @@ def test_karn_no_sample_from_retransmitted_segment(dut):
     seen = retransmission_times(peer, 2100, stop=lambda s: True)
     assert seen, "no retransmission within 2.1 s"
     delay = seen[0][0] - t
-    assert 2000 <= delay <= 2000 + TOLERANCE_MS, f"retransmitted after {delay} ms, expected the backed-off 2000"
+    assert 2000 <= delay <= 2000 + (TOLERANCE_MS + dut.time_tolerance_ms), f"retransmitted after {delay} ms, expected the backed-off 2000"
     assert seen[0][1].seq == sent.seq
     peer.send("A")
     # (3) a clean sample.
@@ -115,7 +119,7 @@ def test_karn_no_sample_from_retransmitted_segment(dut):
     seen = retransmission_times(peer, 2100, stop=lambda s: True)
     assert seen
     delay = seen[0][0] - t
-    assert 1000 <= delay <= 1000 + TOLERANCE_MS, delay
+    assert 1000 <= delay <= 1000 + (TOLERANCE_MS + dut.time_tolerance_ms), delay
 
 
 def rfc6298_rto_after(rtt, count, handshake_sample):
@@ -286,6 +290,9 @@ def test_gives_up_on_unanswered_syn_after_three_minutes(dut):
 
 @pytest.mark.requirement("RFC5681:R3.1-iw", "RFC5681:R3.1-slow-start", "RFC5681:R3-ss-ca", "RFC9293:MUST-19",
                          "RFC5681:R3.1-send-limit")
+@pytest.mark.linux_deviation(
+    "RFC 5681 3.1 (IW MUST NOT exceed 3 segments for this SMSS): the kernel's initial window is 10 segments "
+    "(RFC 6928, experimental)")
 def test_initial_window_and_slow_start(dut):
     """
     Purpose: the first flight is limited by the initial window (3 segments for an SMSS of 1460), and in slow
@@ -313,6 +320,9 @@ def test_initial_window_and_slow_start(dut):
 
 @pytest.mark.requirement("RFC5681:R3.1-loss-window", "RFC5681:R3.1-ssthresh-rto", "RFC9293:MUST-19",
                          "RFC6298:R5.4")
+@pytest.mark.linux_deviation(
+    "RFC 5681 3.1 (after a timeout cwnd is the loss window, one segment, then slow start): after the ACK of "
+    "the timeout retransmission the kernel sends four segments (its F-RTO, RFC 5682, is on by default)")
 def test_timeout_collapses_window_to_one_segment(dut):
     """
     Purpose: after a retransmission timeout the congestion window is one segment (the loss window): only the
@@ -391,8 +401,8 @@ def test_negative_advice_at_r1_for_data(dut):
         if kind == "tcp":
             assert frame[TCP].seq == first.seq and payload_of(frame[TCP]) == bytes(100), peer.describe(frame[TCP])
     assert len(tcp_times) == 2, f"retransmissions before negative advice at {tcp_times} ms (R1 = 3)"
-    assert abs(tcp_times[0] - 1000) <= TOLERANCE_MS and abs(tcp_times[1] - 3000) <= TOLERANCE_MS, tcp_times
-    assert abs(seen[-1][0] - t0 - 7000) <= TOLERANCE_MS, f"ARP request at {seen[-1][0] - t0} ms, expected 7000"
+    assert abs(tcp_times[0] - 1000) <= (TOLERANCE_MS + dut.time_tolerance_ms) and abs(tcp_times[1] - 3000) <= (TOLERANCE_MS + dut.time_tolerance_ms), tcp_times
+    assert abs(seen[-1][0] - t0 - 7000) <= (TOLERANCE_MS + dut.time_tolerance_ms), f"ARP request at {seen[-1][0] - t0} ms, expected 7000"
     assert dut.stack.ipv4.negative_advice == 1
     _answer_arp(dut, seen[-1][2])
     third = peer.expect("PA", timeout_ms=10)
@@ -429,9 +439,9 @@ def test_negative_advice_at_r1_for_syn(dut):
     syn_times = [t - t0 for t, kind, frame in seen if kind == "tcp" and frame[TCP].flags == "S"
                  and frame[TCP].seq == first.seq]
     assert syn_times == [t - t0 for t, kind, _ in seen if kind == "tcp"], "only SYN retransmissions expected"
-    assert len(syn_times) == 2 and abs(syn_times[0] - 1000) <= TOLERANCE_MS \
-        and abs(syn_times[1] - 3000) <= TOLERANCE_MS, syn_times
-    assert abs(seen[-1][0] - t0 - 7000) <= TOLERANCE_MS, f"ARP request at {seen[-1][0] - t0} ms, expected 7000"
+    assert len(syn_times) == 2 and abs(syn_times[0] - 1000) <= (TOLERANCE_MS + dut.time_tolerance_ms) \
+        and abs(syn_times[1] - 3000) <= (TOLERANCE_MS + dut.time_tolerance_ms), syn_times
+    assert abs(seen[-1][0] - t0 - 7000) <= (TOLERANCE_MS + dut.time_tolerance_ms), f"ARP request at {seen[-1][0] - t0} ms, expected 7000"
     assert dut.stack.ipv4.negative_advice == 1
     _answer_arp(dut, seen[-1][2])
     syn = peer.expect("S", timeout_ms=10)
@@ -464,7 +474,7 @@ def test_application_warned_at_r1_and_connection_goes_on(dut):
     peer.watch(3500, step_ms=10)  # the retransmissions at +1 s and +3 s
     assert list(sock.events) == [], f"events before R1: {list(sock.events)}"
     times = [t - t0 for t, _ in peer.watch(4000, step_ms=10)]
-    assert len(times) == 1 and abs(times[0] - 7000) <= TOLERANCE_MS, times
+    assert len(times) == 1 and abs(times[0] - 7000) <= (TOLERANCE_MS + dut.time_tolerance_ms), times
     assert list(sock.events) == [("Warning", "TimedOut")]
     peer.watch(12_500, step_ms=100)  # the retransmission at +15 s
     assert list(sock.events) == [("Warning", "TimedOut")]

@@ -128,6 +128,8 @@ def test_siphash_reference_vectors():
 
 
 @pytest.mark.requirement("RFC6528:R3", "RFC6528:R4", "RFC6528:R1")
+@pytest.mark.stack_choice("the ISN function (SipHash of the 4-tuple with a key from the platform's random "
+                          "stream) is this stack's; RFC 6528 leaves F() to the implementation")
 def test_isn_is_siphash_of_tuple_with_random_128_bit_key(dut, tmp_path):
     """
     Purpose: the ISN generator is M + F(4-tuple, key) with F = SipHash-2-4 and a 128-bit secret key drawn

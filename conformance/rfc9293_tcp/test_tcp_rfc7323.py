@@ -418,6 +418,10 @@ def test_timestamps_ignored_when_not_negotiated(dut, role):
 
 @pytest.mark.parametrize("case", ["active", "passive-offered", "passive-not-offered", "simultaneous-no-ts"])
 @pytest.mark.requirement("RFC7323:TS-2", "RFC7323:TS-9")
+@pytest.mark.linux_deviation(
+    "RFC 7323 3.2 (TSopt in a <SYN,ACK> only when the <SYN> carried one): in a simultaneous open the kernel's "
+    "SYN-ACK carries Timestamps although the peer's SYN did not",
+    ids=["ipv4-simultaneous-no-ts", "ipv6-simultaneous-no-ts"])
 def test_timestamps_on_syn_segments(dut, case):
     """
     Purpose: the DUT offers the Timestamps option in its SYN (TSecr zero: no ACK), and puts it in a SYN-ACK
@@ -440,7 +444,7 @@ def test_timestamps_on_syn_segments(dut, case):
         first = options_of(peer.expect_syn())["Timestamp"]
         second = options_of(peer.expect("S", timeout_ms=1100))["Timestamp"]
         assert first[1] == 0 and second[1] == 0, (first, second)
-        assert abs((second[0] - first[0]) % MOD - 1000) <= 20, (first, second)
+        assert abs((second[0] - first[0]) % MOD - 1000) <= 20 + dut.time_tolerance_ms, (first, second)
     elif case.startswith("passive"):
         listening(dut)
         peer = TcpPeer(dut, timestamps=case == "passive-offered")
@@ -458,6 +462,9 @@ def test_timestamps_on_syn_segments(dut, case):
 
 @pytest.mark.parametrize("negotiated", [True, False], ids=["ts", "no-ts"])
 @pytest.mark.requirement("RFC7323:TS-3", "RFC7323:TS-9")
+@pytest.mark.linux_deviation(
+    "RFC 9293 3.10.5 (ABORT sends <SEQ=SND.NXT><CTL=RST>): the kernel's RST carries ACK (ack = RCV.NXT), "
+    "so the RFC 7323 3.2 rule for a segment without ACK (TSecr 0) is not what it follows")
 def test_reset_carries_timestamps(dut, negotiated):
     """
     Purpose: on a connection that negotiated timestamps the DUT's RST carries the Timestamps option too;

@@ -134,7 +134,9 @@ def test_receiver_avoids_silly_window(dut):
     Procedure: the application reads 100 bytes; 300 ms pass; then it reads 2000 more bytes.
     Judgement: after the 100-byte read, any segment the DUT sends still advertises window 0; after the
         2000-byte read the DUT's next window advertisement (if any within 600 ms; it must come at the latest
-        with the next ACK) is at least 1460 bytes.
+        with the next ACK) is at least 1460 bytes. (A DUT whose buffer accounting counts per-segment overhead,
+        like Linux, may need more than 2000 bytes read to have an MSS to offer: the application then reads
+        everything.)
     Reference: RFC 9293 3.8.6.2.2 (receiver's algorithm, MUST-39), RFC 1122 4.2.3.3.
     """
     peer, sock = established(dut)
@@ -142,7 +144,11 @@ def test_receiver_avoids_silly_window(dut):
     assert len(sock.read(100)) == 100
     for tcp in peer.collect(300):
         assert tcp.window == 0, f"window reopened by a small amount: {peer.describe(tcp)}"
-    assert len(sock.read(2000)) == 2000
+    if dut.backend == "binding":
+        assert len(sock.read(2000)) == 2000
+    else:
+        while sock.read(65536):
+            pass
     updates = peer.collect(600)
     if not updates:
         peer.send("PA", b"x", seq=peer.snd_nxt, track=False)
@@ -186,7 +192,9 @@ def test_window_scale_applied_both_ways(dut):
     total = sum(len(payload_of(s)) for s in data)
     assert 1500 <= total <= 1600, [peer.describe(s) for s in data]
     field = data[-1].window
-    assert buffer - (1 << shift) < (field << shift) <= buffer, (field, shift, buffer)
+    assert field > 0
+    if dut.backend == "binding":  # the window is this stack's receive space (the kernel's is its own)
+        assert buffer - (1 << shift) < (field << shift) <= buffer, (field, shift, buffer)
     assert synack.window <= 65535
 
 
