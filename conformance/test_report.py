@@ -328,3 +328,104 @@ def test_coverage_and_fuzz_sections(tmp_path):
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["coverage"]["conformance"]["TCP"]["lines_covered"] == 150
     assert data["fuzz"]["targets"]["ipv6"]["findings"] == 0
+
+
+def _size_target(compiler: str, core: int, scale: int) -> dict:
+    """A bench/size target: the core, the minimal preset, IPV4 alone and ARP with its dependencies."""
+    return {"compiler": compiler, "flags": "-Os -ffunction-sections -fdata-sections -Wl,--gc-sections",
+            "core": {"text": core, "data": 8, "bss": 900},
+            "presets": {"minimal": {"text": core + 30 * scale, "data": 16, "bss": 90000,
+                                    "delta_text": 30 * scale, "modules": ["ETHERNET", "ARP", "IPV4"]}},
+            "modules": {"IPV4": {"text": core + 4 * scale, "data": 8, "bss": 1200, "delta_text": 4 * scale,
+                                 "own_text": 4 * scale, "depends": []},
+                        "ARP": {"text": core + 7 * scale, "data": 12, "bss": 2000, "delta_text": 7 * scale,
+                                "own_text": 3 * scale, "depends": ["ETHERNET", "IPV4"]}}}
+
+
+def test_code_size_section(tmp_path):
+    """bench/size's JSON (--size) is shown as "Code size per module and preset" in the HTML and Markdown reports
+    with the two targets side by side: the core, each preset with its modules, each module with its .text over
+    the core, its own part over its dependencies and the dependencies it pulled. A malformed file is refused."""
+    requirements = tmp_path / "requirements"
+    requirements.mkdir()
+    (requirements / "rfc9999.yaml").write_text(CATALOGUE, encoding="utf-8")
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuites><testsuite name="pytest" tests="0"></testsuite></testsuites>', encoding="utf-8")
+    size = tmp_path / "size.json"
+    size.write_text(json.dumps({"compiler": {}, "flags": {}, "targets": {
+        "x86-64": _size_target("g++ (Debian 12.2.0-14) 12.2.0", 5000, 1000),
+        "cortex-m4": _size_target("arm-none-eabi-g++ 12.2.1 <hard float>", 3000, 500)}}), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["--junit", str(junit), "--requirements", str(requirements), "--out", str(out), "--build-dir",
+            str(tmp_path / "no-build"), "--size", str(size)]
+    assert _load_summary().main(args) == 0
+    text = (out / "index.html").read_text(encoding="utf-8")
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert 'id="size"' in text and "Code size per module and preset" in text
+    assert '<th colspan="4">x86-64</th><th colspan="4">cortex-m4</th>' in text
+    row = re.search(r'<tr data-image="module ARP">(.*?)</tr>', text, re.S)
+    assert row, "no row for ARP"
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1)) == [
+        "module ARP", "+ ETHERNET IPV4", "12000", "12", "2000", "+7000 (own +3000)", "6500", "12", "2000",
+        "+3500 (own +1500)"]
+    assert "arm-none-eabi-g++ 12.2.1 &lt;hard float&gt;" in text  # escaped
+    assert "## Code size per module and preset" in markdown
+    assert "| core (no module) | - | 5000 | 8 | 900 | +0 | 3000 | 8 | 900 | +0 |" in markdown
+    assert "| preset minimal | ETHERNET ARP IPV4 | 35000 | 16 | 90000 | +30000 | 18000 | 16 | 90000 | +15000 |" in markdown
+    assert "| module IPV4 | - | 9000 | 8 | 1200 | +4000 | 5000 | 8 | 1200 | +2000 |" in markdown
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["size"]["targets"]["cortex-m4"]["modules"]["ARP"]["own_text"] == 1500
+
+    size.write_text(json.dumps({"targets": {"x86-64": {"presets": {}}}}), encoding="utf-8")  # no "core"
+    assert _load_summary().main(args + ["--out", str(tmp_path / "bad")]) == 2
+
+
+LINUX_JUNIT = """\
+<testsuites><testsuite name="pytest" tests="5">
+<testcase classname="conformance.rfc9999_x.test_x" name="test_ok" file="conformance/rfc9999_x/test_x.py">
+  <properties><property name="requirements" value="RFC9999:M1"/></properties></testcase>
+<testcase classname="conformance.rfc9999_x.test_x" name="test_deviates" file="conformance/rfc9999_x/test_x.py">
+  <properties><property name="requirements" value="RFC9999:M2"/>
+  <property name="pcap" value="pcaps/out-linux/rfc9999_x/test_deviates.pcap"/></properties>
+  <skipped type="pytest.xfail" message="linux deviation: RFC 9999 2.2: the kernel &lt;answers&gt;"/></testcase>
+<testcase classname="conformance.rfc9999_x.test_x" name="test_counters" file="conformance/rfc9999_x/test_x.py">
+  <skipped type="pytest.skip" message="not applicable to the linux DUT: uses the stack's drop counters"/></testcase>
+<testcase classname="conformance.rfc9999_x.test_x" name="test_slow" file="conformance/rfc9999_x/test_x.py">
+  <skipped type="pytest.skip" message="virtual time only (the linux DUT runs in real time): waits 60 s"/></testcase>
+<testcase classname="conformance.rfc9999_x.test_x" name="test_broken" file="conformance/rfc9999_x/test_x.py">
+  <failure message="expected a SYN-ACK">trace</failure></testcase>
+</testsuite></testsuites>
+"""
+
+
+def test_linux_dut_section(tmp_path):
+    """The linux DUT's junit XML (--linux-junit) gets its own section: counts by kind (a deviation is an
+    expected failure, never a pass), the deviations with their reasons and pcaps, and the scenarios failing
+    without a documented deviation; the stack's own verdicts and exit status are unchanged by it."""
+    requirements = tmp_path / "requirements"
+    requirements.mkdir()
+    (requirements / "rfc9999.yaml").write_text(CATALOGUE, encoding="utf-8")
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuites><testsuite name="pytest" tests="0"></testsuite></testsuites>', encoding="utf-8")
+    linux = tmp_path / "junit-linux.xml"
+    linux.write_text(LINUX_JUNIT, encoding="utf-8")
+    out = tmp_path / "out"
+    status = _load_summary().main(["--junit", str(junit), "--requirements", str(requirements), "--out", str(out),
+                                   "--build-dir", str(tmp_path / "no-build"), "--linux-junit", str(linux)])
+    assert status == 0
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["linux"]["counts"] == {"passed": 1, "failed": 1, "deviation": 1, "not applicable": 1,
+                                       "virtual time only": 1, "skipped (other)": 0}
+    assert data["linux"]["deviations"] == [{"id": "conformance/rfc9999_x/test_x.py::test_deviates",
+                                            "requirements": ["RFC9999:M2"],
+                                            "pcap": "pcaps/out-linux/rfc9999_x/test_deviates.pcap",
+                                            "reason": "RFC 9999 2.2: the kernel <answers>"}]
+    assert [f["id"] for f in data["linux"]["failures"]] == ["conformance/rfc9999_x/test_x.py::test_broken"]
+    assert data["linux"]["per_folder"]["rfc9999_x"]["deviation"] == 1
+    text = (out / "index.html").read_text(encoding="utf-8")
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert 'id="linux"' in text and 'id="linux-deviations"' in text and 'id="linux-failures"' in text
+    assert "the kernel &lt;answers&gt;" in text and "the kernel <answers>" not in text
+    assert "| `conformance/rfc9999_x/test_x.py::test_deviates` | RFC9999:M2 | RFC 9999 2.2: the kernel <answers> |" \
+        in markdown
+    assert _counts(text, "MUST") == {"pass": 0, "fail": 0, "untested": 4, "not applicable": 0}

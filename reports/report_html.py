@@ -187,6 +187,45 @@ def _truncate(text: str, limit: int, tail: bool = False) -> str:
     return text[:limit] + f" [... {len(text) - limit} more characters]"
 
 
+# -------------------------------------------------------------------------------------------------- code size
+
+SIZE_NOTE = ("Images linked by bench/size (bench/size_image/main.cpp: a Stack with a device, reaching every module "
+             "built in) with -Os -ffunction-sections -fdata-sections and --gc-sections; bytes as size -B counts "
+             "them. Delta text: the image's .text minus the core image's (no module). A module alone is linked with "
+             "the modules it depends on (named); own: its image minus the image of those dependencies alone. .bss "
+             "holds the Stack and its pools, sized by the target's configuration.")
+
+
+def size_rows(size: dict) -> tuple[list[str], list[tuple[str, str, dict]]]:
+    """bench/size's JSON as (targets, [(image, its modules or dependencies, {target: figures or None})]): the
+    core, the presets, then each module alone; one row per image with the targets side by side. The figures
+    are text, data, bss and "delta" (the delta text as shown, with the module's own part when it has
+    dependencies)."""
+    targets = size.get("targets", {})
+    names = list(targets)
+
+    def figures(entry: dict | None) -> dict | None:
+        if entry is None:
+            return None
+        delta = f"{entry.get('delta_text', 0):+d}"
+        if entry.get("depends"):
+            delta += f" (own {entry.get('own_text', 0):+d})"
+        return {"text": entry["text"], "data": entry["data"], "bss": entry["bss"], "delta": delta}
+
+    rows = [("core (no module)", "-", {t: figures({**targets[t]["core"], "delta_text": 0}) for t in names})]
+    for preset in dict.fromkeys(p for t in targets.values() for p in t.get("presets", {})):
+        entries = {t: targets[t].get("presets", {}).get(preset) for t in names}
+        first = next(e for e in entries.values() if e)
+        rows.append((f"preset {preset}", " ".join(first.get("modules", [])),
+                     {t: figures(e) for t, e in entries.items()}))
+    for module in dict.fromkeys(m for t in targets.values() for m in t.get("modules", {})):
+        entries = {t: targets[t].get("modules", {}).get(module) for t in names}
+        first = next(e for e in entries.values() if e)
+        depends = ("+ " + " ".join(first["depends"])) if first.get("depends") else "-"
+        rows.append((f"module {module}", depends, {t: figures(e) for t, e in entries.items()}))
+    return names, rows
+
+
 # ------------------------------------------------------------------------------------------------------ render
 
 
@@ -380,6 +419,61 @@ def render_html(report: dict, tests, repo: Path, out_dir: Path) -> str:
                 f'<td class="num">{esc(t[k])}</td>' for k in ("seconds", "execs", "exec_per_s", "edges",
                                                              "corpus_size", "findings")) + "</tr>")
         out.append("</table>")
+
+    # Code size per module and preset (bench/size), when given: the targets side by side.
+    size = report.get("size")
+    if size:
+        names, rows = size_rows(size)
+        out.append('<h2 id="size">Code size per module and preset</h2>')
+        out.append(f"<p>{esc(SIZE_NOTE)}</p>")
+        out.append('<table class="size"><tr><th rowspan="2">Image</th><th rowspan="2">Modules</th>'
+                   + "".join(f'<th colspan="4">{esc(t)}</th>' for t in names) + "</tr><tr>"
+                   + "<th>text</th><th>data</th><th>bss</th><th>delta text</th>" * len(names) + "</tr>")
+        for label, modules, per in rows:
+            cells = ""
+            for t in names:
+                f = per[t]
+                cells += ("".join(f'<td class="num">{esc(f[k])}</td>' for k in ("text", "data", "bss", "delta"))
+                          if f else "<td>-</td>" * 4)
+            out.append(f'<tr data-image="{esc(label)}"><td>{esc(label)}</td><td>{esc(modules)}</td>{cells}</tr>')
+        out.append("</table>")
+        out.append("<ul>" + "".join(
+            f"<li>{esc(t)}: {esc(size['targets'][t].get('compiler', 'unknown compiler'))}; "
+            f"<code>{esc(size['targets'][t].get('flags', ''))}</code></li>" for t in names) + "</ul>")
+
+    # The linux DUT run (pytest conformance --dut=linux), when it ran.
+    linux = report.get("linux")
+    if linux:
+        c = linux["counts"]
+        out.append('<h2 id="linux">Linux as a second device under test</h2>')
+        out.append("<p>The same scenarios against the kernel of the machine in a network namespace behind a TAP "
+                   "device (<code>pytest conformance --dut=linux</code>, real time). A deviation is a scenario "
+                   "Linux fails where the RFC is clear (marked in the scenario, an expected failure); not "
+                   "applicable: the scenario needs the stack's counters or API; virtual time only: it waits "
+                   "longer than the real-time budget.</p>")
+        out.append("<p>" + ", ".join(f"{n} {esc(k)}" for k, n in c.items()) + ".</p>")
+        out.append("<table><tr><th>Folder</th>" + "".join(f"<th>{esc(k)}</th>" for k in c) + "</tr>")
+        for folder, row in linux["per_folder"].items():
+            out.append(f"<tr><td>{esc(folder)}</td>" + "".join(f'<td class="num">{row[k]}</td>' for k in c)
+                       + "</tr>")
+        out.append("</table>")
+        if linux["deviations"]:
+            out.append('<h3 id="linux-deviations">Deviations of Linux from the RFCs</h3>')
+            out.append("<table><tr><th>Test</th><th>Requirements</th><th>What Linux does</th><th>Pcap</th></tr>")
+            for d in linux["deviations"]:
+                reqs_html = ", ".join(f'<a href="#{esc(anchor("req", r))}">{esc(r)}</a>'
+                                      for r in d["requirements"]) or "-"
+                pcap = pcap_link(d["pcap"], repo, out_dir) if d["pcap"] else "-"
+                out.append(f"<tr><td><code>{esc(d['id'])}</code></td><td>{reqs_html}</td>"
+                           f"<td>{esc(d['reason'])}</td><td>{pcap}</td></tr>")
+            out.append("</table>")
+        if linux["failures"]:
+            out.append('<h3 id="linux-failures">Scenarios failing against Linux without a documented deviation</h3>')
+            out.append("<table><tr><th>Test</th><th>Requirements</th><th>Message</th></tr>")
+            for f in linux["failures"]:
+                out.append(f"<tr><td><code>{esc(f['id'])}</code></td><td>{esc(', '.join(f['requirements']))}</td>"
+                           f"<td>{esc(f['message'])}</td></tr>")
+            out.append("</table>")
 
     # The tshark check of the evidence (reports/check_pcaps.py), when it ran.
     check = report.get("evidence_check")

@@ -15,6 +15,7 @@ Exit status: 0, or 1 if an applicable MUST / MUST NOT requirement fails, or 2 if
 
     /usr/bin/python3 reports/summary.py [--junit reports/out/junit.xml] [--requirements conformance/requirements]
                                         [--out reports/out] [--build-dir build/asan]
+                                        [--size bench/out/size.json]
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ def read_junit(path: Path) -> list[TestResult]:
         else:
             skipped = case.find("skipped")
             if skipped is not None:
-                outcome, message = "skipped", skipped.get("message", "")
+                # An expected failure (a documented deviation of the linux DUT) is written as <skipped
+                # type="pytest.xfail">; it never counts as a pass.
+                expected = skipped.get("type") == "pytest.xfail"
+                outcome, message = ("xfailed" if expected else "skipped"), skipped.get("message", "")
         requirement_ids = [r.strip() for r in properties.get("requirements", "").split(",") if r.strip()]
         results.append(
             TestResult(
@@ -168,7 +172,7 @@ def build_identity(build_dir: Path) -> dict:
 def verdict_of(requirement: reqs.Requirement, tests: list[TestResult]) -> str:
     if not requirement.applies:
         return "not applicable"
-    ran = [t for t in tests if t.outcome != "skipped"]
+    ran = [t for t in tests if t.outcome not in ("skipped", "xfailed")]
     if not ran:
         return "untested"
     if any(t.outcome == "failed" for t in ran):
@@ -334,6 +338,44 @@ def render_markdown(report: dict, out_dir: Path) -> str:
             lines.append(f"| {name} | " + " | ".join(str(t[k]) for k in ("seconds", "execs", "exec_per_s", "edges",
                                                                           "corpus_size", "findings")) + " |")
         lines.append("")
+    size = report.get("size")
+    if size:
+        names, rows = report_html.size_rows(size)
+        lines += ["## Code size per module and preset", "", report_html.SIZE_NOTE, "",
+                  "| Image | Modules | " + " | ".join(f"{t} text | {t} data | {t} bss | {t} delta text" for t in names)
+                  + " |", "|---|---|" + "---:|---:|---:|---:|" * len(names)]
+        for label, modules, per in rows:
+            cells = [str(per[t][k]) if per[t] else "-" for t in names for k in ("text", "data", "bss", "delta")]
+            lines.append(f"| {label} | {_cell(modules)} | " + " | ".join(cells) + " |")
+        lines.append("")
+        lines += [f"- {t}: {_cell(size['targets'][t].get('compiler', 'unknown compiler'))}; "
+                  f"`{size['targets'][t].get('flags', '')}`" for t in names]
+        lines.append("")
+    linux = report.get("linux")
+    if linux:
+        c = linux["counts"]
+        lines += ["## Linux as a second device under test", "",
+                  "The same scenarios against the kernel of the machine in a network namespace behind a TAP device "
+                  "(`pytest conformance --dut=linux`, real time). A deviation is a scenario Linux fails where the "
+                  "RFC is clear (marked in the scenario, an expected failure); not applicable: the scenario needs "
+                  "the stack's counters or API; virtual time only: it waits longer than the real-time budget.", "",
+                  ", ".join(f"{n} {k}" for k, n in c.items()) + ".", "",
+                  "| Folder | " + " | ".join(c) + " |", "|---|" + "---:|" * len(c)]
+        for folder, row in linux["per_folder"].items():
+            lines.append(f"| {folder} | " + " | ".join(str(row[k]) for k in c) + " |")
+        lines.append("")
+        if linux["deviations"]:
+            lines += ["### Deviations of Linux from the RFCs", "", "| Test | Requirements | What Linux does | Pcap |",
+                      "|---|---|---|---|"]
+            lines += [f"| `{d['id']}` | {', '.join(d['requirements']) or '-'} | {_cell(d['reason'])} | "
+                      f"{_pcap_link(d['pcap'], out_dir) if d['pcap'] else '-'} |" for d in linux["deviations"]]
+            lines.append("")
+        if linux["failures"]:
+            lines += ["### Scenarios failing against Linux without a documented deviation", "",
+                      "| Test | Requirements | Message |", "|---|---|---|"]
+            lines += [f"| `{f['id']}` | {', '.join(f['requirements']) or '-'} | {_cell(f['message'])} |"
+                      for f in linux["failures"]]
+            lines.append("")
     check = report.get("evidence_check")
     if check:
         lines += ["## Independent check of the evidence (tshark)", "",
@@ -358,6 +400,39 @@ def render_markdown(report: dict, out_dir: Path) -> str:
         )
     lines += ["", report["summary"], ""]
     return "\n".join(lines)
+
+
+# Skip reasons of the linux DUT (conformance/harness/linux_dut.py), by the prefix they start with.
+LINUX_SKIP_KINDS = (("not applicable to the linux DUT", "not applicable"),
+                    ("virtual time only", "virtual time only"))
+
+
+def linux_summary(tests: list[TestResult]) -> dict:
+    """The linux DUT run (pytest conformance --dut=linux): counts, the deviations and the failures."""
+    counts = {"passed": 0, "failed": 0, "deviation": 0, "not applicable": 0, "virtual time only": 0,
+              "skipped (other)": 0}
+    per_folder: dict[str, dict[str, int]] = {}
+    deviations, failures, reasons = [], [], {}
+    for test in tests:
+        if test.outcome == "xfailed":
+            kind = "deviation"
+            deviations.append({"id": test.id, "requirements": test.requirements, "pcap": test.pcap,
+                               "reason": test.message.removeprefix("linux deviation: ")})
+        elif test.outcome == "skipped":
+            kind = next((k for prefix, k in LINUX_SKIP_KINDS if prefix in test.message), "skipped (other)")
+            why = test.message.split(": ", 1)[-1] if kind != "skipped (other)" else test.message
+            reasons[f"{kind}: {why}"] = reasons.get(f"{kind}: {why}", 0) + 1
+        else:
+            kind = test.outcome
+            if kind == "failed":
+                failures.append({"id": test.id, "requirements": test.requirements, "pcap": test.pcap,
+                                 "message": test.message})
+        counts[kind] += 1
+        parts = Path(test.file).parts
+        folder = parts[-2] if len(parts) >= 2 else test.file  # the RFC folder (junit paths are relative to rootdir)
+        per_folder.setdefault(folder, {k: 0 for k in counts})[kind] += 1
+    return {"counts": counts, "per_folder": dict(sorted(per_folder.items())), "deviations": deviations,
+            "failures": failures, "skip_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))}
 
 
 def fuzz_summary(stats: dict) -> dict:
@@ -393,6 +468,9 @@ def print_summary(report: dict) -> None:
                 print(f"  FAIL {row['id']} ({row['level']}): {row['summary']}  [{failing}]")
     if report["unknown_requirements"]:
         print("tests cite ids in no catalogue: " + ", ".join(report["unknown_requirements"]))
+    linux = report.get("linux")
+    if linux:
+        print("linux DUT: " + ", ".join(f"{n} {k}" for k, n in linux["counts"].items()))
     print(report["summary"])
 
 
@@ -406,8 +484,12 @@ def main(argv=None) -> int:
     parser.add_argument("--coverage", action="append", default=[], metavar="NAME=FILE",
                         help="coverage per module written by reports/coverage.py (conformance=..., fuzz=...)")
     parser.add_argument("--fuzz-stats", type=Path, help="stats.json of a fuzz/run campaign")
+    parser.add_argument("--linux-junit", type=Path,
+                        help="junit XML of the linux DUT run (pytest conformance --dut=linux): its own section")
     parser.add_argument("--pcap-check", type=Path,
                         help="JSON written by reports/check_pcaps.py: shown in the report; findings fail the run")
+    parser.add_argument("--size", type=Path,
+                        help="bench/size's JSON (bench/out/size.json): the code size per module and preset section")
     args = parser.parse_args(argv)
 
     try:
@@ -435,6 +517,19 @@ def main(argv=None) -> int:
     except (OSError, ValueError, KeyError) as error:
         print(f"summary: cannot read coverage or fuzz statistics: {error}", file=sys.stderr)
         return 2
+    if args.linux_junit:
+        try:
+            report["linux"] = linux_summary(read_junit(args.linux_junit))
+        except (OSError, ET.ParseError) as error:
+            print(f"summary: cannot read the linux DUT's junit XML {args.linux_junit}: {error}", file=sys.stderr)
+            return 2
+    if args.size:
+        try:
+            report["size"] = json.loads(args.size.read_text(encoding="utf-8"))
+            report_html.size_rows(report["size"])  # a malformed file fails here, not half-way through the HTML
+        except (OSError, ValueError, KeyError, TypeError, StopIteration) as error:
+            print(f"summary: cannot read the code sizes {args.size}: {error!r}", file=sys.stderr)
+            return 2
     if args.pcap_check:
         try:
             report["evidence_check"] = json.loads(args.pcap_check.read_text(encoding="utf-8"))
