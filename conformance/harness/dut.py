@@ -355,9 +355,13 @@ class Dut:
         )
         self.send(request)
         self._pending.clear()
-        learned = self.stack.arp.lookup(self.eth, self.peer_ip)
+        learned = self.arp_lookup(self.peer_ip)
         if learned != self.peer_mac:
             pytest.fail(f"prime_arp: the DUT did not learn {self.peer_ip} -> {self.peer_mac} (it has {learned})")
+        self._pin(self.peer_ip)
+
+    def _pin(self, address: str) -> None:
+        """After priming: make the peer's entry stay (a DUT that probes reachability, the linux DUT, pins it)."""
 
     # ---- frame helpers (the peer's side) ------------------------------------------------------------------
 
@@ -507,9 +511,10 @@ class Dut:
         )
         self.send(solicitation)
         self._pending.clear()
-        learned = self.stack.nd.lookup(self.eth, self.peer_ip6)
+        learned = self.nd_lookup(self.peer_ip6)
         if learned != self.peer_mac:
             pytest.fail(f"prime_nd: the DUT did not learn {self.peer_ip6} -> {self.peer_mac} (it has {learned})")
+        self._pin(self.peer_ip6)
 
     def check_family(self) -> list[str]:
         """Problems showing the scenario did not run over its family (empty list: it did): a frame of the other
@@ -596,6 +601,10 @@ class Dut:
     def arp_lookup(self, ip: str) -> str | None:
         """The MAC the DUT's ARP cache holds for ip, or None."""
         return self.stack.arp.lookup(self.eth, ip)
+
+    def nd_lookup(self, ip: str) -> str | None:
+        """The MAC the DUT's neighbour cache holds for the IPv6 address ip, or None."""
+        return self.stack.nd.lookup(self.eth, ip)
 
     ephemeral_ports = (49152, 65535)  # the stack's dynamic port range (RFC 6335 6)
 

@@ -47,8 +47,7 @@ from collections import deque
 from pathlib import Path
 
 import pytest
-from scapy.all import ARP, Ether, Packet, raw
-from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, IPv6, in6_getnsma, inet_ntop, inet_pton
+from scapy.all import Ether, Packet, raw
 from scapy.utils import PcapWriter
 
 from harness.dut import Dut, _describe, _matcher, _predicate_name, dissect, eui64_link_local
@@ -723,38 +722,13 @@ class LinuxDut(Dut):
     def arp_lookup(self, ip: str) -> str | None:
         return self._neighbour(ip)
 
+    nd_lookup = arp_lookup  # one neighbour table (ip neigh) for both families
+
     def _pin(self, address: str) -> None:
+        """The peer's entry made permanent once the kernel showed it learned it (Dut.prime_arp/prime_nd): no
+        reachability probe then interleaves with a scenario's frames."""
         _run("ip", "-n", self.ns, "neigh", "replace", address, "lladdr", self.peer_mac, "nud", "permanent",
              "dev", "tap0")
-
-    def prime_arp(self) -> None:
-        request = Ether(src=self.peer_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
-            op=1, hwsrc=self.peer_mac, psrc=self.peer_ip, hwdst="00:00:00:00:00:00", pdst=self.ip
-        )
-        self.send(request)
-        self._wait(0.01)
-        self._pending.clear()
-        learned = self._neighbour(self.peer_ip)
-        if learned != self.peer_mac:
-            pytest.fail(f"prime_arp: the DUT did not learn {self.peer_ip} -> {self.peer_mac} (it has {learned})")
-        self._pin(self.peer_ip)
-
-    def prime_nd(self) -> None:
-        group = inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, self.ip6)))
-        solicitation = (
-            Ether(src=self.peer_mac, dst="33:33:" + ":".join(f"{b:02x}" for b in
-                                                          inet_pton(socket.AF_INET6, group)[12:]))
-            / IPv6(src=self.peer_ip6, dst=group, hlim=255)
-            / ICMPv6ND_NS(tgt=self.ip6)
-            / ICMPv6NDOptSrcLLAddr(lladdr=self.peer_mac)
-        )
-        self.send(solicitation)
-        self._wait(0.01)
-        self._pending.clear()
-        learned = self._neighbour(self.peer_ip6)
-        if learned != self.peer_mac:
-            pytest.fail(f"prime_nd: the DUT did not learn {self.peer_ip6} -> {self.peer_mac} (it has {learned})")
-        self._pin(self.peer_ip6)
 
     @property
     def ll6(self) -> str:
