@@ -26,6 +26,8 @@ void ring_write(Tcb& tcb, std::uint32_t offset, Bytes data) {
     std::size_t first = std::min<std::size_t>(data.size(), ring_size - at);
     copy_bytes(tcb.recv.bytes.data() + at, data.data(), first);
     if (first < data.size()) copy_bytes(tcb.recv.bytes.data(), data.data() + first, data.size() - first);
+    const std::uint32_t end = first < data.size() ? ring_size : at + static_cast<std::uint32_t>(first);
+    tcb.recv.dirty = std::max(tcb.recv.dirty, end);
 }
 
 void remove_range(ReceivedRanges& r, std::size_t index) {

@@ -41,6 +41,7 @@ struct SendRing {
     std::uint32_t head = 0;
     std::uint32_t len = 0;
     SeqNum first_seq{};
+    std::uint32_t dirty = 0; // bytes[0, dirty) may hold an application's data: what reset_tcb clears
 };
 
 // Receive buffer: bytes[head] is the next byte the application reads; `readable` in-order bytes follow (they
@@ -49,6 +50,7 @@ struct RecvRing {
     std::array<std::uint8_t, config::tcp_recv_buffer> bytes{};
     std::uint32_t head = 0;
     std::uint32_t readable = 0;
+    std::uint32_t dirty = 0; // bytes[0, dirty) may hold received data: what reset_tcb clears
 };
 
 // Ranges of out-of-order data held above RCV.NXT, disjoint, the most recently changed first (RFC 2018 4: the

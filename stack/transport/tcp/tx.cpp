@@ -196,6 +196,7 @@ std::size_t queue_data(Tcb& tcb, Bytes data) {
     const std::uint32_t first = std::min(n, ring_size - at);
     copy_bytes(tcb.send.bytes.data() + at, data.data(), first);
     if (first < n) copy_bytes(tcb.send.bytes.data(), data.data() + first, n - first);
+    tcb.send.dirty = std::max(tcb.send.dirty, first < n ? ring_size : at + first);
     tcb.send.len += n;
     return n;
 }
