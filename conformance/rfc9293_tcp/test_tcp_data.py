@@ -102,7 +102,7 @@ def test_ack_every_second_full_sized_segment(dut):
     Setup: ESTABLISHED; the DUT's MSS is 1460.
     Procedure: the peer sends two 1460-byte segments back to back (same instant).
     Judgement: an ACK acknowledging both (ack = end of the second) is sent without virtual time passing (an
-        ACK of the first alone may come before it).
+        ACK of the first alone may come before it, as Linux sends; this stack sends exactly one ACK).
     Reference: RFC 9293 3.8.6.3 ("an ACK SHOULD be generated for at least every second full-sized
         segment"); RFC 5681 4.2.
     """
@@ -111,6 +111,8 @@ def test_ack_every_second_full_sized_segment(dut):
     peer.send("PA", bytes(1460))
     acks = peer.collect(0)  # an earlier ACK of the first segment alone is allowed ("at least")
     assert acks and acks[-1].ack == peer.snd_nxt, [peer.describe(a) for a in acks]
+    if dut.backend == "binding":  # this stack acknowledges the two segments with one ACK
+        assert len(acks) == 1, [peer.describe(a) for a in acks]
 
 
 @pytest.mark.requirement("RFC9293:MUST-58")
