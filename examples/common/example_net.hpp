@@ -8,7 +8,7 @@
 #include "assembly/stack.hpp"
 #include "drivers/posix_loop.hpp"
 #include "drivers/tap.hpp"
-#include "port/posix_platform.hpp"
+#include "port/posix.hpp"
 #include <memory>
 #include <string>
 #include <vector>

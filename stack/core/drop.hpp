@@ -54,7 +54,8 @@ namespace pico {
     X(NoNextHeader)         /* IPv6 Next Header 59: nothing follows, consumed (RFC 8200 4.7) */              \
     X(BadHopLimit)          /* ND message whose IPv6 hop limit is not 255 (RFC 4861 6.1, 7.1, 8.1) */        \
     X(NoRouterAlert)        /* MLD message without the Hop-by-Hop Router Alert option (RFC 3810 6.2) */      \
-    X(MulticastFiltered)    /* UDP multicast: no socket bound to the port joined it here for this source */
+    X(MulticastFiltered)    /* UDP multicast: no socket bound to the port joined it here for this source */  \
+    X(DeviceError)          /* a driver's controller reported an error (collision, MII error, watchdog) */
 
 enum class Drop : std::uint8_t {
 #define PICO_DROP_ENUM(name) name,

@@ -1,8 +1,9 @@
-#include "port/posix_platform.hpp"
+#include "port/posix.hpp"
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <pthread.h>
 #include <sys/random.h>
 
 namespace pico {
@@ -31,6 +32,16 @@ void PosixPlatform::log(LogLevel level, const char* text) {
     if (level < threshold_) return;
     static constexpr const char* names[] = {"debug", "info", "warning", "error"};
     std::fprintf(stderr, "picotcp %s: %s\n", names[static_cast<int>(level)], text);
+}
+
+PosixCriticalSection::PosixCriticalSection() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved_);
+}
+
+PosixCriticalSection::~PosixCriticalSection() {
+    pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
 }
 
 } // namespace pico
