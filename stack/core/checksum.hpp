@@ -6,8 +6,9 @@
 namespace pico {
 
 // Ones'-complement sum of data (not complemented), folded to 16 bits, continuing from `initial`.
-// Sums 32-bit words into a 64-bit accumulator; the byte order of the words does not matter for the
-// ones'-complement sum as long as it is the same for every word (RFC 1071 section 2(B)).
+// Sums machine words in the machine's byte order (64-bit words with end-around carry on a 64-bit machine,
+// 32-bit words on a 32-bit one) and swaps the folded result once: the ones'-complement sum does not depend on
+// byte order (RFC 1071 section 2(B)).
 std::uint16_t checksum_partial(Bytes data, std::uint32_t initial = 0);
 
 // The checksum field value: the complement of the folded sum.
