@@ -89,14 +89,26 @@ std::size_t Stack::poll(std::size_t budget) {
         }
     }
     TimeMs t = now();
-    if constexpr (config::arp) arp::tick(*this, t);
-    if constexpr (config::ipv6) ipv6::tick(*this, t);
-    if constexpr (config::nd) nd::tick(*this, t);
-    if constexpr (config::slaac) slaac::tick(*this, t);
-    if constexpr (config::mld) mld::tick(*this, t);
-    if constexpr (config::igmp) igmp::tick(*this, t);
+    // The modules' timers are deadlines in milliseconds, checked by scanning their tables: one scan per
+    // millisecond finds every deadline that is due, so polls within the same millisecond (a busy device, a
+    // loop polling after every frame) skip the scans. A deadline set during a millisecond to that same
+    // millisecond (a random delay of 0) fires at the next one. The timer queue keeps its earliest deadline
+    // and is checked on every poll.
+    const bool scan = !ticked_ || t != last_tick_;
+    ticked_ = true;
+    last_tick_ = t;
+    if (scan) {
+        if constexpr (config::arp) arp::tick(*this, t);
+        if constexpr (config::ipv6) ipv6::tick(*this, t);
+        if constexpr (config::nd) nd::tick(*this, t);
+        if constexpr (config::slaac) slaac::tick(*this, t);
+        if constexpr (config::mld) mld::tick(*this, t);
+        if constexpr (config::igmp) igmp::tick(*this, t);
+    }
     timers_.fire_due(*this, t);
-    if constexpr (config::tcp) tcp::tick(*this, t);
+    if constexpr (config::tcp) {
+        if (scan) tcp::tick(*this, t);
+    }
     return received;
 }
 

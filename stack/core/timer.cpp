@@ -13,6 +13,7 @@ TimerId TimerQueueBase::schedule(TimeMs deadline, TimerFn fn, void* context, std
         slot.armed_in_round = round_;
         slot.generation = static_cast<std::uint16_t>(slot.generation + 1);
         slot.active = true;
+        if (deadline < earliest_) earliest_ = deadline;
         return TimerId{static_cast<std::uint16_t>(i), slot.generation};
     }
     ++exhausted_;
@@ -33,6 +34,7 @@ bool TimerQueueBase::pending(TimerId id) const {
 
 std::size_t TimerQueueBase::fire_due(Stack& stack, TimeMs now) {
     std::uint32_t this_round = round_++;
+    if (now < earliest_) return 0; // nothing can be due
     std::size_t fired = 0;
     // At most count_ timers can be due; each iteration fires one or stops.
     for (std::size_t n = 0; n < count_; ++n) {
@@ -48,6 +50,7 @@ std::size_t TimerQueueBase::fire_due(Stack& stack, TimeMs now) {
         slot.fn(stack, slot.context, slot.argument);
         ++fired;
     }
+    earliest_ = next_deadline(); // the callbacks' own schedule calls lowered it too; this is exact
     return fired;
 }
 

@@ -53,6 +53,9 @@ class TimerQueueBase {
     std::size_t count_;
     std::uint32_t round_ = 1;
     std::uint32_t exhausted_ = 0;
+    // No pending deadline is earlier than this (lowered by schedule, recomputed by a fire_due that scans; a
+    // cancel leaves it early, which costs one scan): a poll before it returns without scanning the table.
+    TimeMs earliest_ = ~TimeMs{0};
 };
 
 template <std::size_t N> struct TimerSlots { std::array<TimerQueueBase::Slot, N> slots{}; };
