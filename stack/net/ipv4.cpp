@@ -40,7 +40,7 @@ Ipv4Addr source_on(Stack& stack, IfIndex ifindex, Ipv4Addr near) {
     Ipv4Addr first{};
     bool have_first = false;
     for (const Address& a : state(stack).addresses[ifindex]) {
-        if (!a.used) continue;
+        if (!a.used) break; // packed: no address follows
         if (contains(a.address, a.prefix_len, near)) return a.address;
         if (!have_first) {
             first = a.address;
@@ -52,9 +52,7 @@ Ipv4Addr source_on(Stack& stack, IfIndex ifindex, Ipv4Addr near) {
 
 bool has_address(Stack& stack, IfIndex ifindex) {
     if (ifindex >= config::max_devices) return false;
-    for (const Address& a : state(stack).addresses[ifindex])
-        if (a.used) return true;
-    return false;
+    return state(stack).addresses[ifindex][0].used; // packed: the first entry is used if any is
 }
 
 // The device for traffic that no prefix selects (limited broadcast, multicast): the caller's choice, else
@@ -100,16 +98,19 @@ std::optional<RouteResult> lookup(Stack& stack, Ipv4Addr destination, IfIndex on
     int best_len = -1;
     for (std::size_t i = 0; i < config::max_devices; ++i) {
         auto ifindex = static_cast<IfIndex>(i);
-        if (!valid_device(stack, ifindex) || (only != no_interface && ifindex != only)) continue;
+        if (!s.addresses[i][0].used || (only != no_interface && ifindex != only) ||
+            !valid_device(stack, ifindex))
+            continue;
         for (const Address& a : s.addresses[i]) {
-            if (!a.used || a.prefix_len <= best_len || !contains(a.address, a.prefix_len, destination))
-                continue;
+            if (!a.used) break; // packed: no address follows
+            if (a.prefix_len <= best_len || !contains(a.address, a.prefix_len, destination)) continue;
             best_len = a.prefix_len;
             best = RouteResult{ifindex, destination, a.address};
         }
     }
     for (const Route& r : s.routes) {
-        if (!r.used || r.prefix_len <= best_len || !contains(r.prefix, r.prefix_len, destination)) continue;
+        if (!r.used) break; // packed: no route follows
+        if (r.prefix_len <= best_len || !contains(r.prefix, r.prefix_len, destination)) continue;
         // A gateway route without a device uses the device whose connected prefix holds the gateway now (an
         // address removed since add_route makes the route unusable, not wrong).
         IfIndex ifindex = r.ifindex != no_interface ? r.ifindex : connected_device(stack, r.gateway);
@@ -130,8 +131,10 @@ std::optional<RouteResult> lookup(Stack& stack, Ipv4Addr destination, IfIndex on
 bool source_acceptable(Stack& stack, IfIndex ifindex, Ipv4Addr source) {
     if (source.is_limited_broadcast() || source.is_multicast() || source.is_reserved()) return false;
     for (std::size_t i = 0; i < config::max_devices; ++i) {
-        for (const Address& a : state(stack).addresses[i])
+        for (const Address& a : state(stack).addresses[i]) {
+            if (!a.used) break; // packed: no address follows
             if (is_directed_broadcast_of(a, source)) return false;
+        }
     }
     if (source.is_loopback()) {
         Device* dev = device(stack, ifindex);
@@ -285,9 +288,14 @@ bool add_address(Stack& stack, IfIndex ifindex, Ipv4Addr address, std::uint8_t p
 
 bool remove_address(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
     if (ifindex >= config::max_devices) return false;
-    for (Address& a : state(stack).addresses[ifindex]) {
-        if (a.used && a.address == address) {
-            a = Address{};
+    auto& table = state(stack).addresses[ifindex];
+    for (std::size_t index = 0; index < table.size(); ++index) {
+        if (table[index].used && table[index].address == address) {
+            // The table stays packed (used entries first, in the order they were added), so that lookups stop
+            // at the first unused entry.
+            for (std::size_t next = index + 1; next < table.size(); ++next)
+                table[next - 1] = table[next];
+            table.back() = Address{};
             if constexpr (config::ethernet) {
                 Device* dev = device(stack, ifindex);
                 if (dev != nullptr && dev->link_type() == LinkType::Ethernet)
@@ -330,9 +338,13 @@ bool add_route(Stack& stack, Ipv4Addr prefix, std::uint8_t prefix_len, Ipv4Addr 
 bool remove_route(Stack& stack, Ipv4Addr prefix, std::uint8_t prefix_len) {
     if (prefix_len > 32) return false;
     prefix.value &= prefix_mask(prefix_len);
-    for (Route& r : state(stack).routes) {
-        if (r.used && r.prefix == prefix && r.prefix_len == prefix_len) {
-            r = Route{};
+    auto& routes = state(stack).routes;
+    for (std::size_t index = 0; index < routes.size(); ++index) {
+        if (routes[index].used && routes[index].prefix == prefix && routes[index].prefix_len == prefix_len) {
+            // Packed, as the address tables: lookups stop at the first unused entry.
+            for (std::size_t next = index + 1; next < routes.size(); ++next)
+                routes[next - 1] = routes[next];
+            routes.back() = Route{};
             return true;
         }
     }
@@ -356,8 +368,10 @@ void negative_advice(Stack& stack, Ipv4Addr destination) {
 
 bool is_local(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
     if (ifindex >= config::max_devices) return false;
-    for (const Address& a : state(stack).addresses[ifindex])
-        if (a.used && a.address == address) return true;
+    for (const Address& a : state(stack).addresses[ifindex]) {
+        if (!a.used) break; // packed: no address follows
+        if (a.address == address) return true;
+    }
     return false;
 }
 
@@ -370,8 +384,10 @@ bool is_local_any(Stack& stack, Ipv4Addr address) {
 bool is_broadcast(Stack& stack, IfIndex ifindex, Ipv4Addr address) {
     if (address.is_limited_broadcast()) return true;
     if (ifindex >= config::max_devices) return false;
-    for (const Address& a : state(stack).addresses[ifindex])
+    for (const Address& a : state(stack).addresses[ifindex]) {
+        if (!a.used) break; // packed: no address follows
         if (is_directed_broadcast_of(a, address)) return true;
+    }
     return false;
 }
 

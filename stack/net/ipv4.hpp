@@ -49,9 +49,11 @@ inline constexpr TimeMs pmtu_aging_ms = TimeMs{10} * 60 * 1000;
 
 struct State {
     ModuleCounters counters;
+    // Per device, packed: the used entries come first, in the order they were added (remove_address closes
+    // the gap), so a scan stops at the first unused entry.
     std::array<std::array<Address, config::ipv4_addrs_per_device>, config::max_devices> addresses{};
-    std::array<Route, config::ipv4_routes> routes{};
-    std::uint16_t next_id = 0; // Identification field of datagrams we originate
+    std::array<Route, config::ipv4_routes> routes{}; // packed like the address tables
+    std::uint16_t next_id = 0;                       // Identification field of datagrams we originate
     std::uint8_t ttl = default_ttl;
     std::uint32_t negative_advice = 0; // times a transport reported a dead path (RFC 1122 3.3.1.4)
     std::array<PmtuEntry, config::ipv4_pmtu_entries> pmtu{};
