@@ -174,9 +174,9 @@ void become_established(Stack& stack, Tcb& t) {
         // A completed passive connection waits in the listener's accept queue.
         t.in_accept_queue = true;
         t.order = next_order(stack);
-        if (Tcb* listener = parent_of(stack, t)) raise(*listener, event_bit::readable);
+        if (Tcb* listener = parent_of(stack, t)) raise(stack, *listener, event_bit::readable);
     } else {
-        raise(t, event_bit::connected);
+        raise(stack, t, event_bit::connected);
     }
     if (t.fin_queued) set_state(t, TcpState::FinWait1); // a close/shutdown asked for while opening
 }
@@ -218,8 +218,8 @@ void process_fin(Stack& stack, Tcb& t) {
     t.fin_received = true;
     t.peer_fin_pending = false;
     t.ack_now = true;
-    raise(t, event_bit::readable);
-    raise(t, event_bit::peer_closed);
+    raise(stack, t, event_bit::readable);
+    raise(stack, t, event_bit::peer_closed);
     switch (t.state) {
     case TcpState::SynReceived:
     case TcpState::Established:
@@ -244,9 +244,9 @@ void process_fin(Stack& stack, Tcb& t) {
 }
 
 // sixth: check the URG bit (ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2; ignored elsewhere).
-void check_urg(Tcb& t, const Segment& seg, SeqNum urgent_end) {
+void check_urg(Stack& stack, Tcb& t, const Segment& seg, SeqNum urgent_end) {
     if (!seg.has(flag::urg) || !receives_text(t.state)) return;
-    if (note_urgent(t, urgent_end)) raise(t, event_bit::readable);
+    if (note_urgent(t, urgent_end)) raise(stack, t, event_bit::readable);
 }
 
 // seventh: process the segment text. Returns Done when the connection was aborted.
@@ -266,7 +266,7 @@ Step process_text(Stack& stack, Tcb& t, const Segment& seg) {
     }
     switch (accept_text(t, seg.seq, seg.payload)) {
     case TextResult::InOrder:
-        raise(t, event_bit::readable);
+        raise(stack, t, event_bit::readable);
         [[fallthrough]];
     case TextResult::Discarded:
         // RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second full-sized segment, else within
@@ -280,7 +280,7 @@ Step process_text(Stack& stack, Tcb& t, const Segment& seg) {
         // RFC 5681 4.2: ACK at once when a segment fills a hole. Every segment queued behind the hole was
         // taken in by accept_text before this one ACK (RFC 9293 MUST-58, MUST-59: queued segments are all
         // processed before an ACK is sent, and their ACKs aggregated).
-        raise(t, event_bit::readable);
+        raise(stack, t, event_bit::readable);
         t.ack_now = true;
         break;
     case TextResult::OutOfOrder: // RFC 5681 4.2: an out-of-order segment is ACKed at once (a dup ACK)
@@ -310,7 +310,7 @@ void check_fin(Stack& stack, Tcb& t, const Segment& seg) {
 }
 
 void process_tail(Stack& stack, Tcb& t, const Segment& seg, SeqNum urgent_end) {
-    check_urg(t, seg, urgent_end);
+    check_urg(stack, t, seg, urgent_end);
     if (process_text(stack, t, seg) == Step::Done) return;
     check_fin(stack, t, seg);
 }
@@ -516,7 +516,7 @@ void new_ack(Stack& stack, Tcb& t, const Segment& seg) {
     if (partial && !t.sack_recovery && t.cc.in_recovery()) retransmit_first(stack, t);
     if (t.want_writable && send_space(t) > 0 && !t.fin_queued) {
         t.want_writable = false;
-        raise(t, event_bit::writable);
+        raise(stack, t, event_bit::writable);
     }
 }
 
@@ -821,7 +821,7 @@ void enter_time_wait(Stack& stack, Tcb& t) {
     t.state_deadline = now(stack) + time_wait_ms;
     if (t.app_closed && !t.closed_reported) {
         t.closed_reported = true;
-        raise(t, event_bit::closed);
+        raise(stack, t, event_bit::closed);
     }
 }
 
@@ -839,13 +839,13 @@ void enter_closed(Stack& stack, Tcb& t, SocketError error) {
             t.error = error;
             discard_readable(t);
             t.send.len = 0;
-            raise(t, event_bit::error, error);
+            raise(stack, t, event_bit::error, error);
         }
         return;
     }
     if (t.app_closed && !t.closed_reported) {
         t.closed_reported = true;
-        raise(t, event_bit::closed);
+        raise(stack, t, event_bit::closed);
         t.free_after_events = true;
         return;
     }

@@ -70,7 +70,7 @@ Tcb* tcb_at(Stack& stack, SocketHandle handle); // any slot in use
 // A free slot, initialised (in_use, generation bumped), or nullptr when the pool is exhausted.
 Tcb* allocate_tcb(Stack& stack);
 void reset_tcb(Tcb& tcb); // back to the pool, nothing left behind
-void raise(Tcb& tcb, std::uint8_t event, SocketError error = SocketError::Ok);
+void raise(Stack& stack, Tcb& tcb, std::uint8_t event, SocketError error = SocketError::Ok);
 // Delivers pending events to the callbacks (re-entrancy safe: callbacks may call any socket operation).
 void deliver_events(Stack& stack);
 // The listening socket a passive connection belongs to (nullptr when it is gone).

@@ -185,7 +185,8 @@ void reset_tcb(Tcb& t) {
     t.generation = static_cast<std::uint16_t>(generation + 1);
 }
 
-void raise(Tcb& t, std::uint8_t event, SocketError error) {
+void raise(Stack& stack, Tcb& t, std::uint8_t event, SocketError error) {
+    state(stack).events_pending = true;
     t.pending_events |= event;
     if (event == event_bit::error) t.pending_error = error;
     if (event == event_bit::warning) t.pending_warning = error;
@@ -193,17 +194,20 @@ void raise(Tcb& t, std::uint8_t event, SocketError error) {
 
 void deliver_events(Stack& stack) {
     State& s = state(stack);
-    if (s.delivering) return; // a socket call from a callback: the outer loop delivers what it raised
+    // Nothing raised since the last delivery (the common case: every input, send and tick ends here): no
+    // scan. A socket call from a callback returns at once too: the outer loop delivers what it raised.
+    if (s.delivering || !s.events_pending) return;
     s.delivering = true;
     constexpr std::uint8_t order[] = {event_bit::connected,   event_bit::readable, event_bit::writable,
                                       event_bit::peer_closed, event_bit::warning,  event_bit::error,
                                       event_bit::closed};
     // Bounded: a few passes (callbacks may raise events on other sockets); the rest goes out next time.
     for (int pass = 0; pass < 4; ++pass) {
+        s.events_pending = false; // set again by what the callbacks raise
         bool delivered = false;
         for (std::size_t i = 0; i < pool_size; ++i) {
             Tcb& t = s.tcbs[i];
-            if (!t.in_use) continue;
+            if (!t.in_use || (t.pending_events == 0 && !t.free_after_events)) continue;
             for (std::uint8_t bit : order) {
                 if (!t.in_use || (t.pending_events & bit) == 0) continue;
                 t.pending_events = static_cast<std::uint8_t>(t.pending_events & ~bit);
@@ -222,6 +226,9 @@ void deliver_events(Stack& stack) {
         }
         if (!delivered) break;
     }
+    // Events still marked after the last pass (raised by its callbacks) go out next time: keep them visible.
+    for (std::size_t i = 0; i < pool_size && !s.events_pending; ++i)
+        s.events_pending = s.tcbs[i].in_use && (s.tcbs[i].pending_events != 0 || s.tcbs[i].free_after_events);
     s.delivering = false;
 }
 
@@ -307,8 +314,8 @@ SocketHandle accept(Stack& stack, SocketHandle listener, SocketCallback callback
     t.context = context;
     // An accepted socket is connected already (no Connected event); what arrived while it waited is told.
     t.pending_events = 0;
-    if (t.recv.readable > 0 || t.fin_received) raise(t, event_bit::readable);
-    if (t.fin_received) raise(t, event_bit::peer_closed);
+    if (t.recv.readable > 0 || t.fin_received) raise(stack, t, event_bit::readable);
+    if (t.fin_received) raise(stack, t, event_bit::peer_closed);
     const SocketHandle handle = handle_of(stack, t);
     deliver_events(stack);
     return handle;
@@ -486,12 +493,12 @@ SocketError close(Stack& stack, SocketHandle socket) {
         stop_timers(*t);
         set_state(*t, TcpState::Closed);
         t->closed_reported = true;
-        raise(*t, event_bit::closed);
+        raise(stack, *t, event_bit::closed);
         t->free_after_events = true;
         break;
     case TcpState::TimeWait:
         t->closed_reported = true;
-        raise(*t, event_bit::closed);
+        raise(stack, *t, event_bit::closed);
         break;
     default:
         // Linger 0, or data the application will never read (RFC 1122 4.2.2.13, RFC 2525 2.17): abort.

@@ -65,7 +65,8 @@ struct State {
     std::uint32_t syn_evictions = 0;      // half-open connections evicted by newer SYNs (flood protection)
     std::uint32_t time_wait_recycled = 0; // TIME-WAIT TCBs reused early because the pool was full
     std::uint32_t order_counter = 0;      // creation/queueing order of connections (FIFO accept, eviction)
-    bool delivering = false; // events are being delivered (a callback's socket call must not recurse)
+    bool delivering = false;     // events are being delivered (a callback's socket call must not recurse)
+    bool events_pending = false; // some TCB has events raised and not delivered yet (or waits to be freed)
 };
 
 State& state(Stack& stack);

@@ -97,7 +97,7 @@ bool retransmit_again(Stack& stack, Tcb& t, std::uint8_t limit, std::int32_t giv
     if (t.retries == r1_retries) {
         net::negative_advice(stack, t.remote); // R1 (MUST-20, MUST-22)
         // SHLD-9: the application hears of the delivery problem (unless it turned Warnings off, SHLD-20).
-        if (t.warnings && t.app_owned) raise(t, event_bit::warning, give_up_error(t));
+        if (t.warnings && t.app_owned) raise(stack, t, event_bit::warning, give_up_error(t));
     }
     if (give_up_ms == 0) return t.retries <= limit;
     if (give_up_ms < 0) return true;
