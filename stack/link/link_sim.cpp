@@ -67,12 +67,17 @@ void Link::enqueue_copy(std::uint8_t to_side, Bytes frame, TimeMs now) {
     slot->due = due;
     slot->sequence = next_sequence_++;
     slot->to_side = to_side;
+    ++queued_[to_side & 1];
+    const auto index = static_cast<std::size_t>(slot - in_flight_.data());
+    if (index >= used_end_) used_end_ = index + 1;
 }
 
 std::optional<PacketBuf> Link::take(std::uint8_t side) {
+    if (queued_[side & 1] == 0) return std::nullopt;
     const TimeMs now = time_source_.now_ms();
     InFlight* next = nullptr;
-    for (InFlight& slot : in_flight_) {
+    for (std::size_t i = 0; i < used_end_; ++i) {
+        InFlight& slot = in_flight_[i];
         if (!slot.frame || slot.to_side != side || slot.due > now) continue;
         if (next == nullptr || slot.due < next->due ||
             (slot.due == next->due && slot.sequence < next->sequence))
@@ -81,6 +86,9 @@ std::optional<PacketBuf> Link::take(std::uint8_t side) {
     if (next == nullptr) return std::nullopt;
     std::optional<PacketBuf> frame(std::move(*next->frame));
     next->frame.reset();
+    --queued_[side & 1];
+    while (used_end_ > 0 && !in_flight_[used_end_ - 1].frame)
+        --used_end_;
     ++stats_.delivered;
     return frame;
 }

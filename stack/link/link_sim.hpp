@@ -115,6 +115,9 @@ class Link {
     Impairments impairments_;
     FramePool<pool_frames, config::frame_size> pool_;
     std::array<InFlight, in_flight_capacity> in_flight_{};
+    std::array<std::size_t, 2>
+        queued_{};             // frames in in_flight_ per receiving side: take() of an idle side is O(1)
+    std::size_t used_end_ = 0; // no slot at or after this index holds a frame: the scans stop there
     std::uint64_t next_sequence_ = 0;
     LinkStats stats_{};
     LinkEnd a_;
