@@ -10,6 +10,13 @@
 //   conn_rate  A connects to B, writes one byte; B reads it and writes one byte back; A reads it and closes
 //              (so TIME-WAIT stays with the client, which picks the ports); B reads the end of stream and
 //              closes; --count connections one after the other (a connection counts when A has closed).
+//   sizes      (no peers) sizeof the control blocks of bench/ram_sizes.hpp and the configuration they follow.
+//   ram_idle   (both ours) A opens --count connections to B one after the other, B accepts and keeps each;
+//              then 2 s of virtual time pass with every connection established and idle. Prints each side's
+//              pool high-water marks (frames, timers, TCBs in use, send/receive ring fill) and what is in use
+//              once idle.
+//   ram_stream (both ours) tcp_bulk of --mib MiB (B reads at once, so the window stays fully open), with the
+//              same high-water marks.
 //
 // Each side is our Stack or lwIP 2.1.3 (Debian's liblwip-dev, a shared object; one lwIP per process, so at
 // most one side is lwIP). All the work of a side (its stack's input, timers and output, and its application:
@@ -37,9 +44,12 @@ extern "C" {
 #include "net/icmp4.hpp"
 #include "net/ipv4.hpp"
 #include "port/virtual_platform.hpp"
+#include "ram_sizes.hpp"
 #include "socket/socket.hpp"
+#include "transport/tcp/tcp.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +57,7 @@ extern "C" {
 #include <memory>
 #include <string>
 #include <vector>
+#include <x86intrin.h>
 
 using namespace pico;
 
@@ -60,7 +71,7 @@ constexpr std::size_t icmp_payload = 56; // 64 bytes of ICMP message
 const char* const ip_a = "198.18.0.1";
 const char* const ip_b = "198.18.0.2";
 
-enum class Workload { TcpBulk, UdpEcho, IcmpEcho, ConnRate };
+enum class Workload { TcpBulk, UdpEcho, IcmpEcho, ConnRate, Sizes, RamIdle, RamStream };
 
 struct Options {
     Workload workload = Workload::TcpBulk;
@@ -110,6 +121,61 @@ std::vector<std::uint8_t> payload_block(std::size_t n) {
     return block;
 }
 
+// ram_idle / ram_stream: high-water marks of what has no PoolStats of its own (the frame pools keep theirs):
+// timers armed, TCBs in use (listeners included), bytes in the send rings (queued or in flight) and in the
+// receive rings (received, not yet read), per side. Sampled after every step of the World and after each of
+// our stacks' poll, before its application reads (else the receive rings would always look empty). Only the
+// ram_* workloads set a probe: the timed ones pay one null test per step.
+struct RamProbe {
+    struct Marks {
+        std::size_t timers = 0;
+        std::size_t tcbs = 0;
+        std::size_t send_ring = 0;
+        std::size_t recv_ring = 0;
+    };
+    std::array<Stack*, 2> stacks{};
+    std::array<Marks, 2> marks{};
+
+    static Marks now(Stack& stack) {
+        Marks m;
+        m.timers = stack.timer_queue().active_count();
+        for (const tcp::Tcb& t : tcp::state(stack).tcbs) {
+            if (!t.in_use) continue;
+            ++m.tcbs;
+            m.send_ring = std::max<std::size_t>(m.send_ring, t.send.len);
+            m.recv_ring = std::max<std::size_t>(m.recv_ring, t.recv.readable);
+        }
+        return m;
+    }
+    void sample() {
+        for (std::size_t i = 0; i < 2; ++i) {
+            Marks m = now(*stacks[i]);
+            marks[i].timers = std::max(marks[i].timers, m.timers);
+            marks[i].tcbs = std::max(marks[i].tcbs, m.tcbs);
+            marks[i].send_ring = std::max(marks[i].send_ring, m.send_ring);
+            marks[i].recv_ring = std::max(marks[i].recv_ring, m.recv_ring);
+        }
+    }
+    // One side as JSON: high-water marks and what is in use now.
+    std::string side(std::size_t i) const {
+        Stack& stack = *stacks[i];
+        const PoolStats& f = stack.frame_stats();
+        Marks cur = now(stack);
+        char text[768];
+        std::snprintf(
+            text, sizeof text,
+            "{\"frames\": {\"capacity\": %u, \"high_water\": %u, \"in_use\": %u, \"exhausted\": %u}, "
+            "\"timers\": {\"capacity\": %zu, \"high_water\": %zu, \"in_use\": %zu, \"exhausted\": %u}, "
+            "\"tcbs\": {\"capacity\": %zu, \"high_water\": %zu, \"in_use\": %zu}, "
+            "\"send_ring\": {\"capacity\": %zu, \"high_water\": %zu}, "
+            "\"recv_ring\": {\"capacity\": %zu, \"high_water\": %zu}}",
+            f.capacity, f.high_water, f.in_use, f.exhausted, config::timer_count, marks[i].timers, cur.timers,
+            stack.timer_queue().exhausted(), config::tcp_sockets, marks[i].tcbs, cur.tcbs,
+            config::tcp_send_buffer, marks[i].send_ring, config::tcp_recv_buffer, marks[i].recv_ring);
+        return text;
+    }
+};
+
 // ------------------------------------------------------------------------------------------------- ours
 
 class OursPeer final : public Peer {
@@ -157,9 +223,23 @@ class OursPeer final : public Peer {
         peer_ = *parse_ipv4(to);
         icmp4::set_echo_reply_handler(*stack_, on_echo_reply, this);
     }
+    // ram_idle: B accepts and keeps every connection; A opens `requests` connections one after the other
+    // (the next once the last is established). completed: connections accepted (B) / established (A).
+    void idle_server() {
+        role_ = Role::IdleServer;
+        listen();
+    }
+    void idle_client(const char* to) {
+        role_ = Role::IdleClient;
+        peer_ = *parse_ipv4(to);
+    }
+    Stack& stack() { return *stack_; }
+    void set_probe(RamProbe* probe) { probe_ = probe; }
 
     void step() override {
         stack_->poll();
+        if (probe_ != nullptr)
+            probe_->sample(); // ram_* only: what the poll left before the application reads
         switch (role_) {
         case Role::TcpSender:
             pump_sender();
@@ -182,6 +262,13 @@ class OursPeer final : public Peer {
         case Role::IcmpClient:
             pump_icmp_client();
             break;
+        case Role::IdleServer:
+            while (socket::accept(*stack_, listener_, nullptr, nullptr) >= 0)
+                ++completed;
+            break;
+        case Role::IdleClient:
+            pump_idle_client();
+            break;
         case Role::None:
             break;
         }
@@ -196,7 +283,9 @@ class OursPeer final : public Peer {
         UdpClient,
         ConnServer,
         ConnClient,
-        IcmpClient
+        IcmpClient,
+        IdleServer,
+        IdleClient
     };
 
     void listen() {
@@ -334,8 +423,24 @@ class OursPeer final : public Peer {
         if (got_ == 1) ++completed;
     }
 
+    void pump_idle_client() {
+        if (sock_ >= 0) {
+            socket::TcpState state{};
+            socket::connection_state(*stack_, sock_, state);
+            if (state != socket::TcpState::Established) return;
+            ++completed;
+            sock_ = -1; // kept open: the handle is simply not needed any more
+        }
+        if (requests <= sent_) return;
+        sock_ = socket::open_tcp(*stack_, nullptr, nullptr);
+        if (sock_ < 0 || socket::tcp_connect(*stack_, sock_, IpAddr{peer_}, tcp_port) != SocketError::Ok)
+            std::abort();
+        ++sent_;
+    }
+
     VirtualPlatform platform_;
     std::unique_ptr<Stack> stack_;
+    RamProbe* probe_ = nullptr;
     IfIndex ifindex_ = no_interface;
     Role role_ = Role::None;
     SocketHandle sock_ = -1;
@@ -648,18 +753,44 @@ struct World {
             step();
     }
 
+    std::array<std::uint64_t, 2> side_ticks{};
+    std::uint64_t mark_ticks = 0;
+    std::chrono::steady_clock::time_point mark_time{};
+
     std::unique_ptr<Peer> make(bool lwip, LinkEnd& end, const char* address, std::uint64_t seed) {
         if (lwip) return std::make_unique<LwipPeer>(clock, end, address);
         return std::make_unique<OursPeer>(clock, end, address, seed);
     }
 
+    // Time stamps around each side's work (the time-stamp counter: a few nanoseconds per read), so that each
+    // side's own throughput is known even though one process always runs two stacks (bench/run: "per side").
+    void mark() {
+        side_ticks = {0, 0};
+        mark_ticks = __rdtsc();
+        mark_time = std::chrono::steady_clock::now();
+    }
+    // Nanoseconds each side spent in its step since mark(), the counter calibrated against steady_clock.
+    std::array<double, 2> side_ns() const {
+        const auto ns =
+            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - mark_time).count();
+        const double ticks = static_cast<double>(__rdtsc() - mark_ticks);
+        const double per_tick = ticks > 0 ? ns / ticks : 0;
+        return {static_cast<double>(side_ticks[0]) * per_tick, static_cast<double>(side_ticks[1]) * per_tick};
+    }
+
     void step() {
         LinkStats before = link->stats();
+        const std::uint64_t t0 = __rdtsc();
         bench_side_a(a.get());
+        const std::uint64_t t1 = __rdtsc();
         bench_side_b(b.get());
+        const std::uint64_t t2 = __rdtsc();
+        side_ticks[0] += t1 - t0;
+        side_ticks[1] += t2 - t1;
         LinkStats after = link->stats();
         frames += after.transmitted - before.transmitted;
         if (after.transmitted == before.transmitted && after.delivered == before.delivered) clock.advance(1);
+        if (probe != nullptr) probe->sample();
     }
 
     // Steps until done() or `limit_ms` of virtual time; false on the limit.
@@ -679,6 +810,7 @@ struct World {
     std::unique_ptr<Peer> a;
     std::unique_ptr<Peer> b;
     std::uint64_t frames = 0;
+    RamProbe* probe = nullptr;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -692,6 +824,12 @@ bool parse(int argc, char** argv, Options& options) {
         options.workload = Workload::IcmpEcho;
     else if (options.name == "conn_rate")
         options.workload = Workload::ConnRate;
+    else if (options.name == "sizes")
+        options.workload = Workload::Sizes;
+    else if (options.name == "ram_idle")
+        options.workload = Workload::RamIdle;
+    else if (options.name == "ram_stream")
+        options.workload = Workload::RamStream;
     else
         return false;
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -712,6 +850,8 @@ bool parse(int argc, char** argv, Options& options) {
     }
     if (options.a_lwip && options.b_lwip) return false; // one lwIP per process
     if (options.workload == Workload::IcmpEcho && options.a_lwip) return false;
+    const bool ram = options.workload == Workload::RamIdle || options.workload == Workload::RamStream;
+    if (ram && (options.a_lwip || options.b_lwip)) return false; // our pools only
     if (options.size == 0 || options.size > 1472) return false;
     return true;
 }
@@ -721,12 +861,35 @@ bool parse(int argc, char** argv, Options& options) {
 int main(int argc, char** argv) {
     Options options;
     if (!parse(argc, argv, options)) {
-        std::fprintf(stderr, "usage: picotcp_bench tcp_bulk|udp_echo|icmp_echo|conn_rate --a ours|lwip "
-                             "--b ours|lwip [--mib N] [--count N] [--size BYTES]\n  (at most one side lwip; "
-                             "icmp_echo: --a ours)\n");
+        std::fprintf(stderr, "usage: picotcp_bench tcp_bulk|udp_echo|icmp_echo|conn_rate|ram_idle|ram_stream "
+                             "--a ours|lwip --b ours|lwip [--mib N] [--count N] [--size BYTES]\n"
+                             "       picotcp_bench sizes\n  (at most one side lwip; icmp_echo: --a ours; "
+                             "ram_*: both ours)\n");
         return 2;
     }
+    if (options.workload == Workload::Sizes) {
+        std::string config, sizes;
+#define PICO_BENCH_VALUE(name, value)                                                                        \
+    config += std::string(config.empty() ? "" : ", ") + "\"" + name + "\": " + std::to_string(value);
+        PICO_BENCH_CONFIG(PICO_BENCH_VALUE)
+#undef PICO_BENCH_VALUE
+#define PICO_BENCH_SIZE(name, ...)                                                                           \
+    sizes +=                                                                                                 \
+        std::string(sizes.empty() ? "" : ", ") + "\"" + name + "\": " + std::to_string(sizeof(__VA_ARGS__));
+        PICO_BENCH_SIZES(PICO_BENCH_SIZE)
+#undef PICO_BENCH_SIZE
+        std::printf("{\"workload\": \"sizes\", \"ok\": true, \"config\": {%s}, \"sizes\": {%s}}\n",
+                    config.c_str(), sizes.c_str());
+        return 0;
+    }
     World world(options);
+    RamProbe probe;
+    if (options.workload == Workload::RamIdle || options.workload == Workload::RamStream) {
+        probe.stacks = {&static_cast<OursPeer&>(*world.a).stack(), &static_cast<OursPeer&>(*world.b).stack()};
+        world.probe = &probe;
+        static_cast<OursPeer&>(*world.a).set_probe(&probe);
+        static_cast<OursPeer&>(*world.b).set_probe(&probe);
+    }
     Peer& a = *world.a;
     Peer& b = *world.b;
     std::uint64_t units = 0;
@@ -735,10 +898,28 @@ int main(int argc, char** argv) {
     const TimeMs virtual_start = world.clock.now();
     const std::uint64_t frames_start = world.frames;
     switch (options.workload) {
+    case Workload::Sizes:
+        break;
+    case Workload::RamIdle: {
+        units = options.count;
+        auto& client = static_cast<OursPeer&>(a);
+        auto& server = static_cast<OursPeer&>(b);
+        server.idle_server();
+        client.idle_client(ip_b);
+        start = std::chrono::steady_clock::now();
+        a.requests = units;
+        ok = world.run([&] { return a.completed == units && b.completed == units; }, 600'000);
+        // Idle, every connection established: delayed ACKs and the like run out.
+        const TimeMs until = world.clock.now() + 2000;
+        ok = ok && world.run([&] { return world.clock.now() >= until; }, 3000);
+        break;
+    }
+    case Workload::RamStream:
     case Workload::TcpBulk: {
         units = options.mib * 1024 * 1024;
         b.tcp_receive();
         a.tcp_send(ip_b, units);
+        world.mark();
         ok = world.run([&] { return b.finished || b.completed >= units; }, 3'600'000);
         start = a.first_write;
         ok = ok && b.completed == units;
@@ -757,6 +938,7 @@ int main(int argc, char** argv) {
         a.requests = 1;
         if (!world.run([&] { return a.completed == 1; }, 10'000)) break;
         start = std::chrono::steady_clock::now();
+        world.mark();
         a.requests = 1 + units;
         ok = world.run([&] { return a.completed == 1 + units; }, 3'600'000);
         break;
@@ -768,20 +950,29 @@ int main(int argc, char** argv) {
         a.requests = 1;
         if (!world.run([&] { return a.completed == 1; }, 10'000)) break;
         start = std::chrono::steady_clock::now();
+        world.mark();
         a.requests = 1 + units;
         ok = world.run([&] { return a.completed == 1 + units; }, 36'000'000);
         break;
     }
     }
     const auto end = std::chrono::steady_clock::now();
+    const std::array<double, 2> side_ns = world.side_ns();
     const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
-    std::printf("{\"workload\": \"%s\", \"a\": \"%s\", \"b\": \"%s\", \"ok\": %s, \"units\": %llu, "
-                "\"elapsed_ns\": %lld, \"virtual_ms\": %llu, \"frames\": %llu}\n",
-                options.name.c_str(), options.a_lwip ? "lwip" : "ours", options.b_lwip ? "lwip" : "ours",
-                ok ? "true" : "false", static_cast<unsigned long long>(units),
-                static_cast<long long>(elapsed),
-                static_cast<unsigned long long>(world.clock.now() - virtual_start),
-                static_cast<unsigned long long>(world.frames - frames_start));
+    std::string ram;
+    if (world.probe != nullptr) {
+        const PoolStats& link = world.link->pool_stats();
+        ram = ", \"ram\": {\"a\": " + probe.side(0) + ", \"b\": " + probe.side(1) +
+              ", \"link_frames\": {\"capacity\": " + std::to_string(link.capacity) +
+              ", \"high_water\": " + std::to_string(link.high_water) + "}}";
+    }
+    std::printf(
+        "{\"workload\": \"%s\", \"a\": \"%s\", \"b\": \"%s\", \"ok\": %s, \"units\": %llu, "
+        "\"elapsed_ns\": %lld, \"side_ns\": [%.0f, %.0f], \"virtual_ms\": %llu, \"frames\": %llu%s}\n",
+        options.name.c_str(), options.a_lwip ? "lwip" : "ours", options.b_lwip ? "lwip" : "ours",
+        ok ? "true" : "false", static_cast<unsigned long long>(units), static_cast<long long>(elapsed),
+        side_ns[0], side_ns[1], static_cast<unsigned long long>(world.clock.now() - virtual_start),
+        static_cast<unsigned long long>(world.frames - frames_start), ram.c_str());
     std::fflush(stdout);
     // lwIP's globals and our objects: leave without tearing either down (the process ends here).
     std::_Exit(ok ? 0 : 1);

@@ -226,6 +226,96 @@ def size_rows(size: dict) -> tuple[list[str], list[tuple[str, str, dict]]]:
     return names, rows
 
 
+# -------------------------------------------------------------------------------------------------- benchmarks
+
+BENCH_NOTE = ("bench/run (issue 8): our stack and lwIP 2.1.3 (Debian's liblwip-dev) over the same in-memory Link on "
+              "the same machine in the same run; wall clock: the median of the runs; instructions: callgrind, marginal "
+              "(two sizes, set-up cancels out), per side. Ratio > 1: ours better.")
+
+
+def _bench_number(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value >= 1000:
+            return f"{value:,.0f}"
+        if value >= 10:
+            return f"{value:.1f}"
+        return f"{value:.2f}"
+    return str(value)
+
+
+def bench_tables(bench: dict) -> tuple[list[str], list[tuple[str, list[str], list[list[str]]]]]:
+    """bench/run's JSON as (notes, [(title, header, rows)]): the throughput table (ours, lwIP, ratio), the issue's
+    targets, control block sizes per target, pool high-water marks and fuzz_rate; parts not run are left out
+    and parts not measured say so. Every cell is text."""
+    notes = [BENCH_NOTE, f"Generated {bench.get('generated', '?')} by {bench.get('command', 'bench/run')} on "
+             f"{bench.get('machine', {}).get('platform', '?')} ({bench.get('machine', {}).get('cpus', '?')} CPUs)."]
+    tables: list[tuple[str, list[str], list[list[str]]]] = []
+    rows = bench.get("rows") or []
+    if rows:
+        settings = bench.get("settings", {})
+        tables.append((f"Throughput and cost per operation (tcp_bulk {settings.get('tcp_mib', '?')} MiB, "
+                       f"{settings.get('round_trips', '?')} round trips, {settings.get('connections', '?')} "
+                       f"connections; median of {settings.get('runs', '?')} runs)",
+                       ["Workload", "Metric", "ours", "lwIP", "ratio", "note"],
+                       [[r["workload"], r["metric"], _bench_number(r.get("ours")), _bench_number(r.get("lwip")),
+                         f"{r['ratio']:.2f}x" if r.get("ratio") else "-", r.get("note", "")] for r in rows]))
+    targets = bench.get("targets") or []
+    if targets:
+        tables.append(("Targets of the issue", ["Target", "Measured", "Met"],
+                       [[t["target"], t["value"], "met" if t["met"] else "NOT met"] for t in targets]))
+    ram = bench.get("ram")
+    if ram:
+        measured = [t for t in ("x86-64", "cortex-m4") if ram.get(t, {}).get("measured")]
+        for t in ("x86-64", "cortex-m4"):
+            if t in ram and not ram[t].get("measured"):
+                notes.append(f"RAM: {t} control block sizes not measured: {ram[t].get('reason')}")
+        if measured:
+            names = list(ram[measured[0]]["sizes"])
+            tables.append(("RAM: control block sizes, bytes (x86-64: the bench preset's configuration; Cortex-M4: "
+                           "the cortex-m4 preset's, arm-none-eabi-g++)", ["Block", *measured],
+                           [[n, *(_bench_number(ram[t]["sizes"].get(n))
+                                  + (" (module off)" if n in ram[t].get("off", []) else "") for t in measured)]
+                            for n in names]))
+            tables.append(("RAM: the configuration the sizes follow", ["Setting", *measured],
+                           [[k, *(str(ram[t]["config"].get(k, "-")) for t in measured)]
+                            for k in ram[measured[0]]["config"]]))
+        hw = ram.get("high_water_build")
+        if hw and ram.get("scenarios"):
+            title = (f"RAM: pool high-water marks, client / server ({hw['build']}: tcp_sockets "
+                     f"{hw['config'].get('tcp_sockets')}, frame_count {hw['config'].get('frame_count')}, timer_count "
+                     f"{hw['config'].get('timer_count')}; Stack {hw['sizes'].get('Stack', 0):,} bytes)")
+            out_rows = []
+            for sc in ram["scenarios"].values():
+                a, b = sc["a"], sc["b"]
+
+                def pair(key: str, field: str = "high_water") -> str:
+                    return f"{a[key][field]} / {b[key][field]} of {a[key]['capacity']}"
+
+                out_rows.append([sc["label"], pair("frames"), pair("timers"), pair("tcbs"),
+                                 f"{a['tcbs']['in_use']} / {b['tcbs']['in_use']}", pair("send_ring"),
+                                 pair("recv_ring"), f"{sc['link_frames']['high_water']} of "
+                                                    f"{sc['link_frames']['capacity']}"])
+            tables.append((title, ["Scenario", "frames", "timers", "TCBs", "TCBs in use at end", "send ring bytes",
+                                   "receive ring bytes", "Link frames in flight"], out_rows))
+    fuzz = bench.get("fuzz_rate")
+    if fuzz is not None:
+        if fuzz.get("measured"):
+            tables.append(("fuzz_rate: executions per second of a fuzz target, one process",
+                           ["Target", "Engine", "Sanitizers", "seconds", "executions", "exec/s", "edges", "corpus",
+                            "binary built"],
+                           [[fuzz["target"], fuzz["engine"], fuzz["sanitizers"], str(fuzz["seconds"]),
+                             _bench_number(fuzz["execs"]), _bench_number(fuzz["exec_per_s"]), str(fuzz["edges"]),
+                             f"{fuzz['corpus']} ({fuzz['corpus_files']} files)",
+                             fuzz["binary_built"] + (" (older than stack/'s sources)" if fuzz.get("stale") else "")]]))
+        else:
+            notes.append(f"fuzz_rate: not measured ({fuzz.get('reason')})")
+    return notes, tables
+
+
 # ------------------------------------------------------------------------------------------------------ render
 
 
@@ -440,6 +530,17 @@ def render_html(report: dict, tests, repo: Path, out_dir: Path) -> str:
         out.append("<ul>" + "".join(
             f"<li>{esc(t)}: {esc(size['targets'][t].get('compiler', 'unknown compiler'))}; "
             f"<code>{esc(size['targets'][t].get('flags', ''))}</code></li>" for t in names) + "</ul>")
+
+    # Benchmarks (bench/run), when given.
+    if report.get("bench"):
+        notes, tables = bench_tables(report["bench"])
+        out.append('<h2 id="bench">Benchmarks</h2>')
+        out += [f"<p>{esc(n)}</p>" for n in notes]
+        for title, header, rows in tables:
+            out.append(f"<h3>{esc(title)}</h3><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>")
+            out += ["<tr>" + "".join(f'<td class="num">{esc(c)}</td>' if re.fullmatch(r"[-+\d,.]+x?", c)
+                                     else f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows]
+            out.append("</table>")
 
     # The linux DUT run (pytest conformance --dut=linux), when it ran.
     linux = report.get("linux")

@@ -15,7 +15,7 @@ Exit status: 0, or 1 if an applicable MUST / MUST NOT requirement fails, or 2 if
 
     /usr/bin/python3 reports/summary.py [--junit reports/out/junit.xml] [--requirements conformance/requirements]
                                         [--out reports/out] [--build-dir build/asan]
-                                        [--size bench/out/size.json]
+                                        [--size bench/out/size.json] [--bench bench/out/bench.json]
 """
 
 from __future__ import annotations
@@ -351,6 +351,15 @@ def render_markdown(report: dict, out_dir: Path) -> str:
         lines += [f"- {t}: {_cell(size['targets'][t].get('compiler', 'unknown compiler'))}; "
                   f"`{size['targets'][t].get('flags', '')}`" for t in names]
         lines.append("")
+    if report.get("bench"):
+        notes, tables = report_html.bench_tables(report["bench"])
+        lines += ["## Benchmarks", ""]
+        for note in notes:
+            lines += [_cell(note), ""]
+        for title, header, rows in tables:
+            lines += [f"### {_cell(title)}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+            lines.append("")
     linux = report.get("linux")
     if linux:
         c = linux["counts"]
@@ -490,6 +499,9 @@ def main(argv=None) -> int:
                         help="JSON written by reports/check_pcaps.py: shown in the report; findings fail the run")
     parser.add_argument("--size", type=Path,
                         help="bench/size's JSON (bench/out/size.json): the code size per module and preset section")
+    parser.add_argument("--bench", type=Path,
+                        help="bench/run's JSON (bench/out/bench.json): the Benchmarks section (ours, lwIP, ratio; the "
+                             "issue's targets; RAM; fuzz_rate)")
     args = parser.parse_args(argv)
 
     try:
@@ -529,6 +541,13 @@ def main(argv=None) -> int:
             report_html.size_rows(report["size"])  # a malformed file fails here, not half-way through the HTML
         except (OSError, ValueError, KeyError, TypeError, StopIteration) as error:
             print(f"summary: cannot read the code sizes {args.size}: {error!r}", file=sys.stderr)
+            return 2
+    if args.bench:
+        try:
+            report["bench"] = json.loads(args.bench.read_text(encoding="utf-8"))
+            report_html.bench_tables(report["bench"])  # a malformed file fails here, not half-way through the HTML
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            print(f"summary: cannot read the benchmarks {args.bench}: {error!r}", file=sys.stderr)
             return 2
     if args.pcap_check:
         try:
