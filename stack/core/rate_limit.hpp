@@ -7,6 +7,11 @@
 namespace pico {
 
 template <std::uint32_t Burst, TimeMs IntervalMs> struct TokenBucket {
+    // A refill divides only times shorter than a full refill: 32-bit arithmetic (a 64-bit division would pull
+    // in the C runtime's 64-bit divide on a 32-bit core).
+    static_assert(IntervalMs > 0 && TimeMs{Burst} * IntervalMs <= 0xffffffffu,
+                  "a full refill must fit 32 bits");
+
     std::uint32_t tokens = Burst;
     TimeMs last_refill = 0;
 
@@ -16,15 +21,18 @@ template <std::uint32_t Burst, TimeMs IntervalMs> struct TokenBucket {
             last_refill = t; // clock stepped back: restart the interval
             return;
         }
-        const TimeMs intervals = (t - last_refill) / IntervalMs;
-        if (intervals == 0) return;
-        if (intervals >= Burst - tokens) {
-            tokens = Burst;
+        const TimeMs elapsed = t - last_refill;
+        if (elapsed < IntervalMs) return; // not one whole interval yet
+        if (elapsed >= TimeMs{Burst - tokens} * IntervalMs) {
+            tokens = Burst; // the intervals elapsed fill the bucket
             last_refill = t;
-        } else {
-            tokens += static_cast<std::uint32_t>(intervals);
-            last_refill += intervals * IntervalMs;
+            return;
         }
+        // elapsed < (Burst - tokens) x IntervalMs: fits 32 bits (static_assert above).
+        const std::uint32_t intervals =
+            static_cast<std::uint32_t>(elapsed) / static_cast<std::uint32_t>(IntervalMs);
+        tokens += intervals;
+        last_refill += TimeMs{intervals} * IntervalMs;
     }
     bool empty() const { return tokens == 0; }
     void take() {

@@ -2,6 +2,7 @@
 #include "assembly/stack.hpp"
 #include "core/buffer.hpp"
 #include "core/pool.hpp"
+#include "core/rate_limit.hpp"
 #include "core/ring.hpp"
 #include "core/timer.hpp"
 #include "core/types.hpp"
@@ -409,4 +410,29 @@ TEST(TwoStacksInOneProcess, StateIsIndependent) {
     ASSERT_TRUE(a->inject(ifa, std::vector<std::uint8_t>(60, 0)));
     EXPECT_EQ(a->device_counters().rx, 1u);
     EXPECT_EQ(b->device_counters().rx, 0u);
+}
+
+TEST(TokenBucket, RefillsWholeIntervalsUpToTheBurst) {
+    TokenBucket<10, 100> bucket;
+    for (int i = 0; i < 10; ++i)
+        bucket.take();
+    ASSERT_TRUE(bucket.empty());
+    bucket.refill(99); // not one whole interval
+    EXPECT_EQ(bucket.tokens, 0u);
+    EXPECT_EQ(bucket.last_refill, 0u);
+    bucket.refill(250); // two intervals; the half one is kept for later
+    EXPECT_EQ(bucket.tokens, 2u);
+    EXPECT_EQ(bucket.last_refill, 200u);
+    bucket.refill(299); // 99 ms since the last refill
+    EXPECT_EQ(bucket.tokens, 2u);
+    bucket.refill(300 + 700); // eight intervals: exactly full
+    EXPECT_EQ(bucket.tokens, 10u);
+    EXPECT_EQ(bucket.last_refill, 1000u);
+    bucket.take();
+    bucket.refill(TimeMs{1} << 40); // a very long time (a 64-bit clock): full, no overflow
+    EXPECT_EQ(bucket.tokens, 10u);
+    EXPECT_EQ(bucket.last_refill, TimeMs{1} << 40);
+    bucket.refill(5); // the clock stepped back: restart the interval there
+    EXPECT_EQ(bucket.last_refill, 5u);
+    EXPECT_EQ(bucket.tokens, 10u);
 }
