@@ -95,8 +95,8 @@ struct TcbFields {
     // ---- endpoints ----
     bool bound = false;
     Address local{};
-    std::uint16_t local_port = 0;
     Address remote{};
+    std::uint16_t local_port = 0;
     std::uint16_t remote_port = 0;
 
     // ---- listener relations ----
@@ -104,8 +104,8 @@ struct TcbFields {
     std::uint16_t parent_generation = 0;
     bool passive = false; // opened by a SYN to a listener (RFC 9293 3.10.7.4 "passive OPEN")
     bool in_accept_queue = false;
-    std::uint32_t order = 0;  // creation / queueing order (FIFO accept, oldest half-open evicted first)
     std::uint8_t backlog = 0; // listener: accept queue capacity
+    std::uint32_t order = 0;  // creation / queueing order (FIFO accept, oldest half-open evicted first)
 
     // ---- send sequence variables (RFC 9293 3.3.1) ----
     SeqNum iss{};
@@ -115,9 +115,9 @@ struct TcbFields {
     SeqNum snd_wl1{};
     SeqNum snd_wl2{};
     SeqNum snd_up{};
-    bool snd_urgent = false; // snd_up is meaningful (urgent data was written)
     std::uint32_t snd_wnd = 0;
     std::uint32_t max_snd_wnd = 0; // RFC 5961 5.2 MAX.SND.WND; RFC 9293 3.8.6.2.1 Max(SND.WND)
+    bool snd_urgent = false;       // snd_up is meaningful (urgent data was written)
     bool fin_queued = false;       // the application shut down sending: FIN follows the queued data
 
     // ---- receive sequence variables ----
@@ -129,8 +129,8 @@ struct TcbFields {
     bool rcv_urgent = false;       // urgent data is pending (rcv_up beyond the next byte to read)
     bool fin_received = false;     // the peer's FIN was processed (RCV.NXT is past it)
     bool peer_fin_pending = false; // a FIN arrived out of order at peer_fin_seq
+    bool read_shut = false;        // no more reads: later data is acknowledged and discarded
     SeqNum peer_fin_seq{};
-    bool read_shut = false; // no more reads: later data is acknowledged and discarded
     ReceivedRanges out_of_order{};
     std::uint32_t rcv_mss = 536; // largest segment received (delayed-ACK "full-sized")
 
@@ -150,9 +150,9 @@ struct TcbFields {
     // ---- socket options ----
     bool nodelay = false;
     bool keepalive = false;
+    std::uint8_t keep_count = 9;
     std::uint32_t keep_idle_ms = 7200000;
     std::uint32_t keep_interval_ms = 75000;
-    std::uint8_t keep_count = 9;
     std::int32_t linger_ms = -1;
     std::uint32_t send_buffer = config::tcp_send_buffer;
     std::uint32_t recv_buffer = config::tcp_recv_buffer;
@@ -166,13 +166,13 @@ struct TcbFields {
     std::uint32_t rto_ms = 1000;
     bool has_rtt = false;
     bool rtt_timing = false; // a segment is being timed (without timestamps)
+    std::uint8_t retries = 0;
+    bool syn_retransmitted = false;
     SeqNum rtt_seq{};
     TimeMs rtt_start = 0;
-    std::uint8_t retries = 0;
-    TimeMs first_sent_at = 0;        // when the segment being retransmitted was first sent (R2 by time)
-    std::int32_t give_up_ms = 0;     // R2 for data set by the application (0: the default count; -1: never)
-    std::int32_t syn_give_up_ms = 0; // R2 for a SYN, likewise
-    bool syn_retransmitted = false;
+    TimeMs first_sent_at = 0;          // when the segment being retransmitted was first sent (R2 by time)
+    std::int32_t give_up_ms = 0;       // R2 for data set by the application (0: the default count; -1: never)
+    std::int32_t syn_give_up_ms = 0;   // R2 for a SYN, likewise
     std::uint32_t retransmissions = 0; // total, for statistics and tests
 
     // ---- congestion control (RFC 5681, RFC 6582, RFC 3042, RFC 6675) ----
@@ -190,11 +190,11 @@ struct TcbFields {
     TimeMs keepalive_deadline = 0;
     TimeMs state_deadline = 0;  // TIME-WAIT 2MSL, orphaned FIN-WAIT-2
     TimeMs linger_deadline = 0; // Linger > 0: a graceful close still unfinished then is aborted
+    TimeMs last_rx_time = 0;
     std::uint8_t persist_backoff = 0;
     std::uint8_t persist_probes = 0; // unanswered zero-window probes
     bool probing = false;            // the persist timer owns the in-flight byte (no RTO)
     std::uint8_t keep_probes = 0;
-    TimeMs last_rx_time = 0;
 
     // ---- output state ----
     bool ack_now = false;      // send an ACK at the end of processing (or as soon as a frame is free)
