@@ -94,8 +94,7 @@ std::size_t Stack::poll(std::size_t budget) {
     // loop polling after every frame) skip the scans. A deadline set during a millisecond to that same
     // millisecond (a random delay of 0) fires at the next one. The timer queue keeps its earliest deadline
     // and is checked on every poll.
-    const bool scan = !ticked_ || t != last_tick_;
-    ticked_ = true;
+    const bool scan = t != last_tick_;
     last_tick_ = t;
     if (scan) {
         if constexpr (config::arp) arp::tick(*this, t);

@@ -95,8 +95,7 @@ class Stack {
     ModuleCounters device_counters_;
     std::array<Device*, config::max_devices> devices_{};
     std::size_t device_count_ = 0;
-    TimeMs last_tick_ = 0; // the time of the last scan of the modules' timers (poll)
-    bool ticked_ = false;
+    TimeMs last_tick_ = ~TimeMs{0}; // the time of the last scan of the modules' timers (poll); none yet
 
   public:
     // Module state; module code reaches its own through its state(Stack&) accessor.

@@ -226,9 +226,8 @@ void deliver_events(Stack& stack) {
         }
         if (!delivered) break;
     }
-    // Events still marked after the last pass (raised by its callbacks) go out next time: keep them visible.
-    for (std::size_t i = 0; i < pool_size && !s.events_pending; ++i)
-        s.events_pending = s.tcbs[i].in_use && (s.tcbs[i].pending_events != 0 || s.tcbs[i].free_after_events);
+    // events_pending is exact here: each pass clears it and only the callbacks' raise() sets it again, so it
+    // is still set only when the last pass's callbacks raised events that go out next time.
     s.delivering = false;
 }
 
